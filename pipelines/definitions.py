@@ -1,0 +1,40 @@
+"""The Dagster code location: every asset, check, job and resource of Drilldown."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets import (
+    level1_macro,
+    level2_sector,
+    level3_fundamentals,
+    level4_technical,
+    level5_alternative,
+)
+from pipelines.jobs import main_job
+from pipelines.resources import SourceResource, WarehouseResource
+
+ASSET_MODULES = (
+    level1_macro,
+    level2_sector,
+    level3_fundamentals,
+    level4_technical,
+    level5_alternative,
+)
+
+
+def build_definitions(
+    source: SourceResource | None = None, warehouse: WarehouseResource | None = None
+) -> dg.Definitions:
+    """Return the project's definitions with the given (or default) resources."""
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(list(ASSET_MODULES)),
+        jobs=[main_job],
+        resources={
+            "source": source or SourceResource(),
+            "warehouse": warehouse or WarehouseResource(),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,27 @@
+"""Jobs: the main harvest job and its per-level subsets."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+LEVEL_GROUPS = {
+    1: "level1_macro",
+    2: "level2_sector",
+    3: "level3_fundamentals",
+    4: "level4_technical",
+    5: "level5_alternative",
+}
+
+main_job = dg.define_asset_job(
+    "drilldown_main",
+    selection=dg.AssetSelection.all(),
+    description="Materialize every asset of the project: all five drill-down levels.",
+)
+
+
+def level_selection(levels: list[int]) -> dg.AssetSelection:
+    """Return the assets of the given drill-down levels plus the instrument master."""
+    selection = dg.AssetSelection.keys(dg.AssetKey(["level3_fundamentals", "instruments"]))
+    for level in levels:
+        selection = selection | dg.AssetSelection.groups(LEVEL_GROUPS[level])
+    return selection

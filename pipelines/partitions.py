@@ -1,0 +1,30 @@
+"""Every partitions definition of the project.
+
+Trading days are XNYS sessions in New York time with holidays and weekends excluded, so one
+partition key names one session for stocks, FX and futures alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dagster as dg
+
+from harvest.calendar import NEW_YORK, non_trading_days
+
+PARTITIONS_START = date(2024, 1, 2)
+_EXCLUSIONS_END = date(2031, 12, 31)
+
+trading_days = dg.DailyPartitionsDefinition(
+    start_date=PARTITIONS_START.isoformat(),
+    timezone=NEW_YORK,
+    # A session's partition opens once the day is over in New York (end_offset 0).
+    exclusions=[
+        "* * * * 6,0",  # weekends
+        *(
+            datetime(d.year, d.month, d.day)
+            for d in non_trading_days(PARTITIONS_START, _EXCLUSIONS_END)
+            if d.weekday() < 5  # holidays on weekdays
+        ),
+    ],
+)

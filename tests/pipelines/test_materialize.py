@@ -1,0 +1,112 @@
+"""Assets materialize end to end into a temporary warehouse; bad data writes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from harvest import contracts as c
+from pipelines.resources import SourceResource, WarehouseResource
+from pipelines.run import run_assets, summary
+from warehouse import Warehouse
+
+SYMBOLS = [
+    "US.AAPL",
+    "US.JPM",
+    "US.WMT",
+    "US.SPY",
+    "US.XLK",
+    "US.XLF",
+    "US.XLP",
+    "FX.AUDUSD",
+    "FX.EURUSD",
+    "US.ESmain",
+]
+START, END = date(2026, 7, 1), date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def harvested(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wh") / "w.duckdb"
+    source = SourceResource(
+        as_of=END.isoformat(), seed=11, intraday_days=2, depth_days=1, symbols=SYMBOLS
+    )
+    outcome = run_assets(
+        source=source, warehouse=WarehouseResource(path=str(path)), start=START, end=END
+    )
+    return outcome, Warehouse(path), source
+
+
+def test_every_level_lands(harvested):
+    outcome, wh, _ = harvested
+    assert outcome.success, outcome
+    assert outcome.failed_checks == []
+    frame = summary(wh).set_index("table")
+    assert set(frame["level"]) == {1, 2, 3, 4, 5}
+    empty = frame[frame["rows"] == 0].index.tolist()
+    assert empty == [], empty
+    bars = wh.query("SELECT min(session_date) AS lo, max(session_date) AS hi FROM raw.daily_bars")
+    assert str(bars["lo"].iloc[0])[:10] == "2026-07-01"
+    assert str(bars["hi"].iloc[0])[:10] == "2026-11-20"
+
+
+def test_rerun_replaces_instead_of_duplicating(harvested):
+    _, wh, source = harvested
+    before = summary(wh)
+    outcome = run_assets(
+        source=source,
+        warehouse=WarehouseResource(path=str(wh.path)),
+        start=date(2026, 11, 2),
+        end=END,
+    )
+    assert outcome.success
+    after = summary(wh)
+    assert before["rows"].tolist() == after["rows"].tolist()
+
+
+class _CorruptingSource(SourceResource):
+    """Delivers daily bars with one impossible bar (high below low)."""
+
+    def get(self):
+        real = super().get()
+
+        class Corrupt:
+            name = "synthetic"
+
+            def supports(self, table):
+                return real.supports(table)
+
+            def fetch(self, table, **kw):
+                frame = real.fetch(table, **kw)
+                if table is c.DAILY_BARS and len(frame) > 3:
+                    frame.loc[3, "high"] = frame.loc[3, "low"] - 1.0
+                return frame
+
+        return Corrupt()
+
+
+def test_failed_check_blocks_downstream_and_writes_nothing(tmp_path):
+    path = tmp_path / "w.duckdb"
+    source = _CorruptingSource(
+        as_of=END.isoformat(), seed=11, intraday_days=1, depth_days=1, symbols=["US.SPY", "US.XLK"]
+    )
+    outcome = run_assets(
+        source=source,
+        warehouse=WarehouseResource(path=str(path)),
+        start=date(2026, 11, 2),
+        end=END,
+        selection=dg.AssetSelection.keys(
+            dg.AssetKey(["level4_technical", "daily_bars"]),
+            dg.AssetKey(["level2_sector", "sector_strength"]),
+        ),
+    )
+    assert not outcome.success
+    assert "level4_technical/daily_bars:ohlc_consistent" in outcome.failed_checks
+    wh = Warehouse(path)
+    assert (
+        "raw.daily_bars" not in wh.tables()
+        or wh.query("SELECT count(*) AS n FROM raw.daily_bars")["n"].iloc[0] == 0
+    )
+    assert "analytics.sector_strength" not in wh.tables()

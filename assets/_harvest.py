@@ -78,9 +78,8 @@ def harvest_asset(
                 yield dg.AssetCheckResult(
                     check_name=spec.name, passed=True, metadata={"rows": 0, "note": "no data"}
                 )
-            yield dg.MaterializeResult(
-                metadata={"dagster/row_count": 0, "note": f"source {src.name!r} has no {table.name}"}
-            )
+            note = f"source {src.name!r} has no {table.name}"
+            yield dg.MaterializeResult(metadata={"dagster/row_count": 0, "note": note})
             return
         frame = src.fetch(table, symbols=source.symbols, start=start, end=end)
         outcomes = validate(table, frame)

@@ -230,15 +230,15 @@ def price_oscillator(
     fast_ma = np.empty(n)
     ma(x, fast, matype, fast_ma)
     ma(x, slow, matype, out)
-    for i in range(lb, n):
-        s = out[i]
-        if percent:
-            if not (-1e-14 < s < 1e-14):
-                out[i] = ((fast_ma[i] - s) / s) * 100.0
-            else:
-                out[i] = 0.0
-        else:
-            out[i] = fast_ma[i] - s
+    # Zero-based views and a select (not a branch) let LLVM vectorize the loop.
+    f, s, dst = fast_ma[lb:], out[lb:], out[lb:]
+    if percent:
+        for i in range(n - lb):
+            d = s[i]
+            dst[i] = ((f[i] - d) / d) * 100.0 if not (-1e-14 < d < 1e-14) else 0.0
+    else:
+        for i in range(n - lb):
+            dst[i] = f[i] - s[i]
 
 
 @njit(cache=True, nogil=True)

@@ -406,7 +406,8 @@ class SyntheticSource:
         for sym, labels in self._panel.fx_regimes.items():
             frames.append(pd.DataFrame({"scope": sym, "regime": labels}))
         out = pd.concat(frames).rename_axis("session_date").reset_index()
-        return out
+        # The world is drawn to HORIZON; the truth of days after as_of is the future.
+        return out[out["session_date"] <= pd.Timestamp(self.as_of)]
 
 
 _RESULT_COLUMNS = (

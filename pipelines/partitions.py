@@ -19,12 +19,10 @@ trading_days = dg.DailyPartitionsDefinition(
     start_date=PARTITIONS_START.isoformat(),
     timezone=NEW_YORK,
     # A session's partition opens once the day is over in New York (end_offset 0).
+    # Every non-trading day as a date: Dagster evaluates a cron exclusion ("* * * * 6,0")
+    # window by window, which made listing the partitions take 10 s instead of 10 ms.
     exclusions=[
-        "* * * * 6,0",  # weekends
-        *(
-            datetime(d.year, d.month, d.day)
-            for d in non_trading_days(PARTITIONS_START, _EXCLUSIONS_END)
-            if d.weekday() < 5  # holidays on weekdays
-        ),
+        datetime(d.year, d.month, d.day)
+        for d in non_trading_days(PARTITIONS_START, _EXCLUSIONS_END)
     ],
 )

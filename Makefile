@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/harvest.py
+	$(BIN)/python benchmarks/indicators.py
 
 clean:
 	rm -rf .drilldown

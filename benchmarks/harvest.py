@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -17,10 +16,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+
+_DEMO = """
+import sys
+from drilldown_cli.main import app
+try:
+    app(["run", "--as-of", sys.argv[2]], standalone_mode=False)
+except SystemExit as exit_:
+    if exit_.code:
+        raise
+"""
 
 _DAILY_500 = """
-import sys, time
+import sys
 from harvest import contracts as c
 from harvest.synthetic.source import SyntheticSource
 from warehouse import Scope, Warehouse
@@ -30,21 +38,29 @@ assert len(stocks) == 500, len(stocks)
 days = src.days[-504:]
 frame = src.fetch(c.DAILY_BARS, symbols=stocks, start=days[0], end=days[-1])
 Warehouse(sys.argv[1]).replace(c.DAILY_BARS, frame, Scope(stocks, days[0], days[-1]))
-print(len(frame))
+print(len(frame), "rows")
 """
 
+# Each case reports its own peak: the children's rusage is a maximum over all of them.
+_PEAK = "\nimport resource\nprint('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
 
-def _child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``cmd``; return wall seconds, peak RSS in MiB of the child, and its last line."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+def _child(code: str, args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run ``code`` in a fresh interpreter; return wall seconds, its peak RSS (MiB), last line."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code + _PEAK, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: run the heavier case last.
-    return seconds, max(peak, before) / 1024.0, proc.stdout.strip().splitlines()[-1]
+        sys.exit(f"benchmark case failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    lines = proc.stdout.strip().splitlines()
+    peak_kb = float(lines[-1].split()[1])
+    return seconds, peak_kb / 1024.0, lines[-2]
 
 
 def main() -> None:
@@ -61,16 +77,10 @@ def main() -> None:
         Path(env["DAGSTER_HOME"]).mkdir()
         (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         rows = []
-        secs, peak, last = _child([str(BIN / "drilldown"), "run", "--as-of", args.as_of], env)
-        rows.append(
-            ("demo harvest (`drilldown run`, 52 instruments, all levels)", secs, peak, last)
-        )
-        secs, peak, last = _child(
-            [sys.executable, "-c", _DAILY_500, f"{tmp}/daily500.duckdb", args.as_of], env
-        )
-        rows.append(
-            ("500 equities x 504 sessions daily (generate + write)", secs, peak, f"{last} rows")
-        )
+        secs, peak, last = _child(_DEMO, ["-", args.as_of], env)
+        rows.append(("demo harvest (`drilldown run`, 52 instruments)", secs, peak, last))
+        secs, peak, last = _child(_DAILY_500, [f"{tmp}/daily500.duckdb", args.as_of], env)
+        rows.append(("500 equities x 504 sessions daily (generate + write)", secs, peak, last))
     print(f"cores: {os.cpu_count()}")
     print("| case | seconds | peak RSS MiB | result |")
     print("|---|---:|---:|---|")

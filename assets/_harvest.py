@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 
 import dagster as dg
+import pandas as pd
 from dagster import AssetExecutionContext
 
-from harvest.contracts import Table
+from harvest.contracts import Table, conform
 from pipelines.partitions import trading_days
 from pipelines.quality import checks_for, validate
 from pipelines.resources import SourceResource, WarehouseResource
@@ -72,16 +73,14 @@ def harvest_asset(
     ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
         start, end = partition_dates(context)
         src = source.get()
-        if not src.supports(table):
-            # A source without this table (user files with no such file) leaves it untouched.
-            for spec in check_specs:
-                yield dg.AssetCheckResult(
-                    check_name=spec.name, passed=True, metadata={"rows": 0, "note": "no data"}
-                )
-            note = f"source {src.name!r} has no {table.name}"
-            yield dg.MaterializeResult(metadata={"dagster/row_count": 0, "note": note})
-            return
-        frame = src.fetch(table, symbols=source.symbols, start=start, end=end)
+        # A source without this table (user files with no such file) checks an empty frame
+        # and leaves the warehouse untouched: writing it would delete the scope's rows.
+        supported = src.supports(table)
+        frame = (
+            src.fetch(table, symbols=source.symbols, start=start, end=end)
+            if supported
+            else conform(table, pd.DataFrame(columns=table.column_names))
+        )
         outcomes = validate(table, frame)
         for outcome in outcomes:
             yield dg.AssetCheckResult(
@@ -97,6 +96,10 @@ def harvest_asset(
                 description=f"{table.qualified}: {len(failed)} data-quality checks failed; "
                 "nothing was written.\n" + "\n".join(o.summary() for o in failed)
             )
+        if not supported:
+            note = f"source {src.name!r} has no {table.name}; nothing written"
+            yield dg.MaterializeResult(metadata={"dagster/row_count": 0, "note": note})
+            return
         rows = warehouse.get().replace(
             table, frame, Scope(symbols=source.symbols, start=start, end=end)
         )

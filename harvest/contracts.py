@@ -83,46 +83,47 @@ class Table:
         return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)"
 
 
-def _c(name: str, dtype: str, doc: str = "", *, null: bool = False) -> Column:
+def col(name: str, dtype: str, doc: str = "", *, null: bool = False) -> Column:
+    """Return a column; the short form every contract is written in."""
     return Column(name, dtype, null, doc)
 
 
-_SOURCE = _c("source", "VARCHAR", "Where the row came from: synthetic, files or moomoo.")
-_AVAILABLE = _c("available_at", "TIMESTAMPTZ", "When the record became knowable (UTC).")
+_SOURCE = col("source", "VARCHAR", "Where the row came from: synthetic, files or moomoo.")
+_AVAILABLE = col("available_at", "TIMESTAMPTZ", "When the record became knowable (UTC).")
 _OHLCV = (
-    _c("open", "DOUBLE", "First trade price of the bar."),
-    _c("high", "DOUBLE", "Highest trade price of the bar."),
-    _c("low", "DOUBLE", "Lowest trade price of the bar."),
-    _c("close", "DOUBLE", "Last trade price of the bar."),
-    _c("volume", "DOUBLE", "Traded quantity (shares, contracts or base-currency units)."),
+    col("open", "DOUBLE", "First trade price of the bar."),
+    col("high", "DOUBLE", "Highest trade price of the bar."),
+    col("low", "DOUBLE", "Lowest trade price of the bar."),
+    col("close", "DOUBLE", "Last trade price of the bar."),
+    col("volume", "DOUBLE", "Traded quantity (shares, contracts or base-currency units)."),
 )
 
 INSTRUMENTS = Table(
     "raw",
     "instruments",
     (
-        _c("instrument_id", "VARCHAR", "Stable UUID of the instrument."),
-        _c("symbol", "VARCHAR", "moomoo code, MARKET.CODE (US.AAPL, FX.EURUSD, US.ESmain)."),
-        _c("isin", "VARCHAR", "ISIN where one exists.", null=True),
-        _c("name", "VARCHAR", "Display name."),
-        _c("asset_class", "VARCHAR", "equity, forex or future."),
-        _c("instrument_type", "VARCHAR", "stock, etf, fx or future."),
-        _c("market", "VARCHAR", "Venue, e.g. US_NYSE, US_NASDAQ, FX, US_CME."),
-        _c("currency", "VARCHAR", "Quote currency (ISO 4217)."),
-        _c("tick_size", "DOUBLE", "Minimum price increment."),
-        _c("lot_size", "INTEGER", "Minimum order quantity."),
-        _c("sector", "VARCHAR", "GICS-style sector; the asset class for FX and futures."),
-        _c("industry", "VARCHAR", "Industry within the sector.", null=True),
-        _c("trading_hours", "VARCHAR", "JSON: session windows in the exchange time zone."),
-        _c("timezone", "VARCHAR", "Exchange time zone (IANA)."),
-        _c("margin_initial", "DOUBLE", "Initial margin as a fraction of notional."),
-        _c("margin_maintenance", "DOUBLE", "Maintenance margin as a fraction of notional."),
-        _c(
+        col("instrument_id", "VARCHAR", "Stable UUID of the instrument."),
+        col("symbol", "VARCHAR", "moomoo code, MARKET.CODE (US.AAPL, FX.EURUSD, US.ESmain)."),
+        col("isin", "VARCHAR", "ISIN where one exists.", null=True),
+        col("name", "VARCHAR", "Display name."),
+        col("asset_class", "VARCHAR", "equity, forex or future."),
+        col("instrument_type", "VARCHAR", "stock, etf, fx or future."),
+        col("market", "VARCHAR", "Venue, e.g. US_NYSE, US_NASDAQ, FX, US_CME."),
+        col("currency", "VARCHAR", "Quote currency (ISO 4217)."),
+        col("tick_size", "DOUBLE", "Minimum price increment."),
+        col("lot_size", "INTEGER", "Minimum order quantity."),
+        col("sector", "VARCHAR", "GICS-style sector; the asset class for FX and futures."),
+        col("industry", "VARCHAR", "Industry within the sector.", null=True),
+        col("trading_hours", "VARCHAR", "JSON: session windows in the exchange time zone."),
+        col("timezone", "VARCHAR", "Exchange time zone (IANA)."),
+        col("margin_initial", "DOUBLE", "Initial margin as a fraction of notional."),
+        col("margin_maintenance", "DOUBLE", "Maintenance margin as a fraction of notional."),
+        col(
             "contract_multiplier",
             "DOUBLE",
             "Currency value of one point per contract; 1 for stocks.",
         ),
-        _c("benchmark", "VARCHAR", "Symbol this instrument is measured against.", null=True),
+        col("benchmark", "VARCHAR", "Symbol this instrument is measured against.", null=True),
         _SOURCE,
     ),
     ("symbol",),
@@ -134,9 +135,9 @@ DAILY_BARS = Table(
     "raw",
     "daily_bars",
     (
-        _c("symbol", "VARCHAR"),
-        _c("ts", "TIMESTAMPTZ", "Close time of the session (UTC): the bar exists from then."),
-        _c("session_date", "DATE", "Trading day in the exchange calendar."),
+        col("symbol", "VARCHAR"),
+        col("ts", "TIMESTAMPTZ", "Close time of the session (UTC): the bar exists from then."),
+        col("session_date", "DATE", "Trading day in the exchange calendar."),
         *_OHLCV,
         _SOURCE,
     ),
@@ -150,10 +151,10 @@ INTRADAY_BARS = Table(
     "raw",
     "intraday_bars",
     (
-        _c("symbol", "VARCHAR"),
-        _c("timeframe", "VARCHAR", "1m, 5m, 15m or 1h."),
-        _c("ts", "TIMESTAMPTZ", "Close time of the bar (UTC): the bar exists only once closed."),
-        _c("session_date", "DATE", "Trading day the bar belongs to."),
+        col("symbol", "VARCHAR"),
+        col("timeframe", "VARCHAR", "1m, 5m, 15m or 1h."),
+        col("ts", "TIMESTAMPTZ", "Close time of the bar (UTC): the bar exists only once closed."),
+        col("session_date", "DATE", "Trading day the bar belongs to."),
         *_OHLCV,
         _SOURCE,
     ),
@@ -167,14 +168,14 @@ ORDER_BOOK = Table(
     "raw",
     "order_book_snapshots",
     (
-        _c("symbol", "VARCHAR"),
-        _c("ts", "TIMESTAMPTZ", "Snapshot time (UTC)."),
-        _c("session_date", "DATE"),
-        _c("side", "VARCHAR", "bid or ask."),
-        _c("level", "INTEGER", "1 is the best price."),
-        _c("price", "DOUBLE"),
-        _c("size", "DOUBLE", "Resting quantity at this price."),
-        _c("order_count", "INTEGER", "Orders resting at this price."),
+        col("symbol", "VARCHAR"),
+        col("ts", "TIMESTAMPTZ", "Snapshot time (UTC)."),
+        col("session_date", "DATE"),
+        col("side", "VARCHAR", "bid or ask."),
+        col("level", "INTEGER", "1 is the best price."),
+        col("price", "DOUBLE"),
+        col("size", "DOUBLE", "Resting quantity at this price."),
+        col("order_count", "INTEGER", "Orders resting at this price."),
         _SOURCE,
     ),
     ("symbol", "ts", "side", "level"),
@@ -187,15 +188,15 @@ TICKS = Table(
     "raw",
     "ticks",
     (
-        _c("symbol", "VARCHAR"),
-        _c("ts", "TIMESTAMPTZ", "Trade time (UTC)."),
-        _c("session_date", "DATE"),
-        _c("seq", "BIGINT", "Sequence number within the symbol's session."),
-        _c("price", "DOUBLE"),
-        _c("size", "DOUBLE"),
-        _c("side", "VARCHAR", "Aggressor: buy (at the ask) or sell (at the bid)."),
-        _c("bid", "DOUBLE", "Best bid just before the trade."),
-        _c("ask", "DOUBLE", "Best ask just before the trade."),
+        col("symbol", "VARCHAR"),
+        col("ts", "TIMESTAMPTZ", "Trade time (UTC)."),
+        col("session_date", "DATE"),
+        col("seq", "BIGINT", "Sequence number within the symbol's session."),
+        col("price", "DOUBLE"),
+        col("size", "DOUBLE"),
+        col("side", "VARCHAR", "Aggressor: buy (at the ask) or sell (at the bid)."),
+        col("bid", "DOUBLE", "Best bid just before the trade."),
+        col("ask", "DOUBLE", "Best ask just before the trade."),
         _SOURCE,
     ),
     ("symbol", "session_date", "seq"),
@@ -208,36 +209,36 @@ FINANCIAL_STATEMENTS = Table(
     "raw",
     "financial_statements",
     (
-        _c("symbol", "VARCHAR"),
-        _c("fiscal_period_end", "DATE", "Last day of the fiscal period."),
-        _c("fiscal_period", "VARCHAR", "FY, Q1, Q2, Q3 or Q4."),
-        _c("fiscal_year", "INTEGER", "Fiscal year the period belongs to."),
-        _c("filed_at", "TIMESTAMPTZ", "When the filing became public: the availability time."),
-        _c("currency", "VARCHAR"),
-        _c("revenue", "DOUBLE"),
-        _c("cost_of_revenue", "DOUBLE"),
-        _c("gross_profit", "DOUBLE", "revenue - cost_of_revenue."),
-        _c("sga_expense", "DOUBLE", "Selling, general and administrative expense."),
-        _c("depreciation", "DOUBLE", "Depreciation and amortisation."),
-        _c("ebit", "DOUBLE", "Earnings before interest and taxes."),
-        _c("net_income", "DOUBLE"),
-        _c("net_income_continuing", "DOUBLE", "Net income from continuing operations."),
-        _c("cash_from_operations", "DOUBLE"),
-        _c("capital_expenditure", "DOUBLE", "Positive number: cash spent on PP&E."),
-        _c("total_assets", "DOUBLE"),
-        _c("current_assets", "DOUBLE"),
-        _c("cash_and_equivalents", "DOUBLE"),
-        _c("receivables", "DOUBLE"),
-        _c("inventory", "DOUBLE"),
-        _c("ppe_net", "DOUBLE"),
-        _c("short_term_investments", "DOUBLE"),
-        _c("total_liabilities", "DOUBLE"),
-        _c("current_liabilities", "DOUBLE"),
-        _c("long_term_debt", "DOUBLE"),
-        _c("retained_earnings", "DOUBLE"),
-        _c("total_equity", "DOUBLE", "total_assets - total_liabilities."),
-        _c("shares_outstanding", "DOUBLE", "Diluted shares at period end."),
-        _c("eps_diluted", "DOUBLE"),
+        col("symbol", "VARCHAR"),
+        col("fiscal_period_end", "DATE", "Last day of the fiscal period."),
+        col("fiscal_period", "VARCHAR", "FY, Q1, Q2, Q3 or Q4."),
+        col("fiscal_year", "INTEGER", "Fiscal year the period belongs to."),
+        col("filed_at", "TIMESTAMPTZ", "When the filing became public: the availability time."),
+        col("currency", "VARCHAR"),
+        col("revenue", "DOUBLE"),
+        col("cost_of_revenue", "DOUBLE"),
+        col("gross_profit", "DOUBLE", "revenue - cost_of_revenue."),
+        col("sga_expense", "DOUBLE", "Selling, general and administrative expense."),
+        col("depreciation", "DOUBLE", "Depreciation and amortisation."),
+        col("ebit", "DOUBLE", "Earnings before interest and taxes."),
+        col("net_income", "DOUBLE"),
+        col("net_income_continuing", "DOUBLE", "Net income from continuing operations."),
+        col("cash_from_operations", "DOUBLE"),
+        col("capital_expenditure", "DOUBLE", "Positive number: cash spent on PP&E."),
+        col("total_assets", "DOUBLE"),
+        col("current_assets", "DOUBLE"),
+        col("cash_and_equivalents", "DOUBLE"),
+        col("receivables", "DOUBLE"),
+        col("inventory", "DOUBLE"),
+        col("ppe_net", "DOUBLE"),
+        col("short_term_investments", "DOUBLE"),
+        col("total_liabilities", "DOUBLE"),
+        col("current_liabilities", "DOUBLE"),
+        col("long_term_debt", "DOUBLE"),
+        col("retained_earnings", "DOUBLE"),
+        col("total_equity", "DOUBLE", "total_assets - total_liabilities."),
+        col("shares_outstanding", "DOUBLE", "Diluted shares at period end."),
+        col("eps_diluted", "DOUBLE"),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -252,19 +253,19 @@ EARNINGS = Table(
     "raw",
     "earnings",
     (
-        _c("symbol", "VARCHAR"),
-        _c("fiscal_period_end", "DATE"),
-        _c("fiscal_period", "VARCHAR", "Q1..Q4."),
-        _c("announced_at", "TIMESTAMPTZ", "When results were released."),
-        _c("calendar_available_at", "TIMESTAMPTZ", "When the date and consensus were known."),
-        _c("consensus_eps", "DOUBLE"),
-        _c("whisper_eps", "DOUBLE", "Unofficial expectation just before the release.", null=True),
-        _c("actual_eps", "DOUBLE", "Reported diluted EPS; knowable from available_at.", null=True),
-        _c("eps_surprise_pct", "DOUBLE", "(actual - consensus) / |consensus|.", null=True),
-        _c("consensus_revenue", "DOUBLE"),
-        _c("actual_revenue", "DOUBLE", null=True),
-        _c("revenue_surprise_pct", "DOUBLE", null=True),
-        _c("guidance", "VARCHAR", "raised, maintained or lowered.", null=True),
+        col("symbol", "VARCHAR"),
+        col("fiscal_period_end", "DATE"),
+        col("fiscal_period", "VARCHAR", "Q1..Q4."),
+        col("announced_at", "TIMESTAMPTZ", "When results were released."),
+        col("calendar_available_at", "TIMESTAMPTZ", "When the date and consensus were known."),
+        col("consensus_eps", "DOUBLE"),
+        col("whisper_eps", "DOUBLE", "Unofficial expectation just before the release.", null=True),
+        col("actual_eps", "DOUBLE", "Reported diluted EPS; knowable from available_at.", null=True),
+        col("eps_surprise_pct", "DOUBLE", "(actual - consensus) / |consensus|.", null=True),
+        col("consensus_revenue", "DOUBLE"),
+        col("actual_revenue", "DOUBLE", null=True),
+        col("revenue_surprise_pct", "DOUBLE", null=True),
+        col("guidance", "VARCHAR", "raised, maintained or lowered.", null=True),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -278,16 +279,16 @@ INSIDER_TRANSACTIONS = Table(
     "raw",
     "insider_transactions",
     (
-        _c("transaction_id", "VARCHAR"),
-        _c("symbol", "VARCHAR"),
-        _c("insider", "VARCHAR"),
-        _c("role", "VARCHAR", "CEO, CFO, Director, 10% Owner, ..."),
-        _c("transaction_date", "DATE"),
-        _c("side", "VARCHAR", "buy or sell."),
-        _c("shares", "DOUBLE"),
-        _c("price", "DOUBLE"),
-        _c("value", "DOUBLE", "shares x price."),
-        _c("shares_owned_after", "DOUBLE"),
+        col("transaction_id", "VARCHAR"),
+        col("symbol", "VARCHAR"),
+        col("insider", "VARCHAR"),
+        col("role", "VARCHAR", "CEO, CFO, Director, 10% Owner, ..."),
+        col("transaction_date", "DATE"),
+        col("side", "VARCHAR", "buy or sell."),
+        col("shares", "DOUBLE"),
+        col("price", "DOUBLE"),
+        col("value", "DOUBLE", "shares x price."),
+        col("shares_owned_after", "DOUBLE"),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -301,12 +302,12 @@ INSTITUTIONAL_HOLDINGS = Table(
     "raw",
     "institutional_holdings",
     (
-        _c("symbol", "VARCHAR"),
-        _c("holder", "VARCHAR"),
-        _c("period_end", "DATE", "Quarter end of the 13F report."),
-        _c("shares", "DOUBLE"),
-        _c("shares_change", "DOUBLE", "Change since the holder's previous report."),
-        _c("pct_of_shares_outstanding", "DOUBLE"),
+        col("symbol", "VARCHAR"),
+        col("holder", "VARCHAR"),
+        col("period_end", "DATE", "Quarter end of the 13F report."),
+        col("shares", "DOUBLE"),
+        col("shares_change", "DOUBLE", "Change since the holder's previous report."),
+        col("pct_of_shares_outstanding", "DOUBLE"),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -320,14 +321,14 @@ ANALYST_RATINGS = Table(
     "raw",
     "analyst_ratings",
     (
-        _c("symbol", "VARCHAR"),
-        _c("firm", "VARCHAR"),
-        _c("rated_at", "TIMESTAMPTZ", "When the note was issued."),
-        _c("action", "VARCHAR", "initiate, upgrade, downgrade, reiterate or target_change."),
-        _c("rating", "VARCHAR", "strong_buy, buy, hold, sell or strong_sell."),
-        _c("previous_rating", "VARCHAR", null=True),
-        _c("target_price", "DOUBLE"),
-        _c("previous_target_price", "DOUBLE", null=True),
+        col("symbol", "VARCHAR"),
+        col("firm", "VARCHAR"),
+        col("rated_at", "TIMESTAMPTZ", "When the note was issued."),
+        col("action", "VARCHAR", "initiate, upgrade, downgrade, reiterate or target_change."),
+        col("rating", "VARCHAR", "strong_buy, buy, hold, sell or strong_sell."),
+        col("previous_rating", "VARCHAR", null=True),
+        col("target_price", "DOUBLE"),
+        col("previous_target_price", "DOUBLE", null=True),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -341,17 +342,17 @@ MACRO_EVENTS = Table(
     "raw",
     "macro_events",
     (
-        _c("event_id", "VARCHAR"),
-        _c("event_type", "VARCHAR", "rate_decision, gdp, employment or cpi."),
-        _c("country", "VARCHAR", "ISO 3166 alpha-2, or EA for the euro area."),
-        _c("currency", "VARCHAR"),
-        _c("title", "VARCHAR"),
-        _c("scheduled_at", "TIMESTAMPTZ", "Release time."),
-        _c("calendar_available_at", "TIMESTAMPTZ", "When the date and consensus were known."),
-        _c("consensus", "DOUBLE"),
-        _c("actual", "DOUBLE", "Knowable from available_at.", null=True),
-        _c("previous", "DOUBLE", null=True),
-        _c("unit", "VARCHAR", "pct, k_jobs or pct_qoq_saar."),
+        col("event_id", "VARCHAR"),
+        col("event_type", "VARCHAR", "rate_decision, gdp, employment or cpi."),
+        col("country", "VARCHAR", "ISO 3166 alpha-2, or EA for the euro area."),
+        col("currency", "VARCHAR"),
+        col("title", "VARCHAR"),
+        col("scheduled_at", "TIMESTAMPTZ", "Release time."),
+        col("calendar_available_at", "TIMESTAMPTZ", "When the date and consensus were known."),
+        col("consensus", "DOUBLE"),
+        col("actual", "DOUBLE", "Knowable from available_at.", null=True),
+        col("previous", "DOUBLE", null=True),
+        col("unit", "VARCHAR", "pct, k_jobs or pct_qoq_saar."),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -365,10 +366,10 @@ MARKET_INDICATORS = Table(
     "raw",
     "market_indicators",
     (
-        _c("series", "VARCHAR", "vix, put_call_ratio or margin_debt."),
-        _c("ts", "TIMESTAMPTZ", "Observation time."),
-        _c("value", "DOUBLE"),
-        _c("unit", "VARCHAR"),
+        col("series", "VARCHAR", "vix, put_call_ratio or margin_debt."),
+        col("ts", "TIMESTAMPTZ", "Observation time."),
+        col("value", "DOUBLE"),
+        col("unit", "VARCHAR"),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -382,11 +383,11 @@ MACRO_SERIES = Table(
     "raw",
     "macro_series",
     (
-        _c("series_id", "VARCHAR", "rate_USD, rate_EUR, ..., gold, crude_oil, copper, ..."),
-        _c("category", "VARCHAR", "policy_rate, bond_yield or commodity."),
-        _c("ts", "TIMESTAMPTZ", "Observation time."),
-        _c("value", "DOUBLE"),
-        _c("unit", "VARCHAR"),
+        col("series_id", "VARCHAR", "rate_USD, rate_EUR, ..., gold, crude_oil, copper, ..."),
+        col("category", "VARCHAR", "policy_rate, bond_yield or commodity."),
+        col("ts", "TIMESTAMPTZ", "Observation time."),
+        col("value", "DOUBLE"),
+        col("unit", "VARCHAR"),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -400,11 +401,11 @@ ETF_FLOWS = Table(
     "raw",
     "etf_flows",
     (
-        _c("etf_symbol", "VARCHAR"),
-        _c("sector", "VARCHAR"),
-        _c("session_date", "DATE"),
-        _c("net_flow_usd", "DOUBLE", "Creations minus redemptions, USD."),
-        _c("aum_usd", "DOUBLE", "Assets under management after the day's flow, USD."),
+        col("etf_symbol", "VARCHAR"),
+        col("sector", "VARCHAR"),
+        col("session_date", "DATE"),
+        col("net_flow_usd", "DOUBLE", "Creations minus redemptions, USD."),
+        col("aum_usd", "DOUBLE", "Assets under management after the day's flow, USD."),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -418,13 +419,13 @@ POSTS = Table(
     "raw",
     "posts",
     (
-        _c("post_id", "VARCHAR"),
-        _c("kind", "VARCHAR", "news or social."),
-        _c("platform", "VARCHAR", "newswire, reddit or twitter."),
-        _c("symbol", "VARCHAR", "Instrument the post is about; null for macro news.", null=True),
-        _c("author", "VARCHAR"),
-        _c("published_at", "TIMESTAMPTZ"),
-        _c("text", "VARCHAR"),
+        col("post_id", "VARCHAR"),
+        col("kind", "VARCHAR", "news or social."),
+        col("platform", "VARCHAR", "newswire, reddit or twitter."),
+        col("symbol", "VARCHAR", "Instrument the post is about; null for macro news.", null=True),
+        col("author", "VARCHAR"),
+        col("published_at", "TIMESTAMPTZ"),
+        col("text", "VARCHAR"),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -438,11 +439,11 @@ ALT_DATA = Table(
     "raw",
     "alt_data",
     (
-        _c("symbol", "VARCHAR"),
-        _c("dataset", "VARCHAR", "parking_lot_cars or shipping_containers."),
-        _c("period_end", "DATE", "Last day of the observed week."),
-        _c("value", "DOUBLE"),
-        _c("unit", "VARCHAR"),
+        col("symbol", "VARCHAR"),
+        col("dataset", "VARCHAR", "parking_lot_cars or shipping_containers."),
+        col("period_end", "DATE", "Last day of the observed week."),
+        col("value", "DOUBLE"),
+        col("unit", "VARCHAR"),
         _AVAILABLE,
         _SOURCE,
     ),
@@ -456,9 +457,9 @@ REGIME_TRUTH = Table(
     "raw",
     "synthetic_regime_truth",
     (
-        _c("scope", "VARCHAR", "market, or an FX/futures symbol with its own regime chain."),
-        _c("session_date", "DATE"),
-        _c("regime", "VARCHAR", "trending_up, trending_down, mean_reverting, high_volatility."),
+        col("scope", "VARCHAR", "market, or an FX/futures symbol with its own regime chain."),
+        col("session_date", "DATE"),
+        col("regime", "VARCHAR", "trending_up, trending_down, mean_reverting, high_volatility."),
         _SOURCE,
     ),
     ("scope", "session_date"),
@@ -513,23 +514,23 @@ def conform(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{table.qualified}: missing columns {missing}")
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
-    for col in table.columns:
-        s = frame[col.name].reset_index(drop=True)
-        if col.dtype == "TIMESTAMPTZ":
+    for column in table.columns:
+        s = frame[column.name].reset_index(drop=True)
+        if column.dtype == "TIMESTAMPTZ":
             s = pd.to_datetime(s, utc=True)
-        elif col.dtype == "DATE":
+        elif column.dtype == "DATE":
             s = pd.to_datetime(s).dt.date
-        elif col.dtype == "DOUBLE":
+        elif column.dtype == "DOUBLE":
             s = s.astype("float64")
-        elif col.dtype in ("BIGINT", "INTEGER"):
+        elif column.dtype in ("BIGINT", "INTEGER"):
             s = s.astype("int64")
-        elif col.dtype == "BOOLEAN":
+        elif column.dtype == "BOOLEAN":
             s = s.astype("bool")
         else:
             s = s.astype("object").where(s.notna(), None)
-        if not col.nullable and s.isna().any():
-            raise ValueError(f"{table.qualified}.{col.name}: {int(s.isna().sum())} nulls")
-        out[col.name] = s
+        if not column.nullable and s.isna().any():
+            raise ValueError(f"{table.qualified}.{column.name}: {int(s.isna().sum())} nulls")
+        out[column.name] = s
     return out
 
 
@@ -539,15 +540,15 @@ def check_frame(table: Table, frame: pd.DataFrame) -> list[str]:
     if list(frame.columns) != table.column_names:
         problems.append(f"columns {list(frame.columns)} != {table.column_names}")
         return problems
-    for col in table.columns:
-        s = frame[col.name]
-        if col.dtype == "TIMESTAMPTZ":
+    for column in table.columns:
+        s = frame[column.name]
+        if column.dtype == "TIMESTAMPTZ":
             if not isinstance(s.dtype, pd.DatetimeTZDtype) or str(s.dt.tz) != "UTC":
-                problems.append(f"{col.name}: dtype {s.dtype}, expected UTC timestamps")
-        elif col.dtype in _PANDAS_KIND and s.dtype.kind != _PANDAS_KIND[col.dtype]:
-            problems.append(f"{col.name}: dtype {s.dtype}, expected {col.dtype}")
-        if not col.nullable and s.isna().any():
-            problems.append(f"{col.name}: {int(s.isna().sum())} nulls in a non-null column")
+                problems.append(f"{column.name}: dtype {s.dtype}, expected UTC timestamps")
+        elif column.dtype in _PANDAS_KIND and s.dtype.kind != _PANDAS_KIND[column.dtype]:
+            problems.append(f"{column.name}: dtype {s.dtype}, expected {column.dtype}")
+        if not column.nullable and s.isna().any():
+            problems.append(f"{column.name}: {int(s.isna().sum())} nulls in a non-null column")
     if table.key and frame.duplicated(list(table.key)).any():
         problems.append(f"duplicate keys on {table.key}")
     return problems

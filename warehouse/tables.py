@@ -6,25 +6,20 @@ Every row carries ``available_at``: the close of the last bar it uses.
 
 from __future__ import annotations
 
-from harvest.contracts import Column, Table
+from harvest.contracts import Table, col
 
-
-def _c(name: str, dtype: str, doc: str = "", *, null: bool = False) -> Column:
-    return Column(name, dtype, null, doc)
-
-
-_AVAILABLE = _c("available_at", "TIMESTAMPTZ", "Close of the last bar the value uses (UTC).")
+_AVAILABLE = col("available_at", "TIMESTAMPTZ", "Close of the last bar the value uses (UTC).")
 
 CROSS_ASSET_CORRELATIONS = Table(
     "analytics",
     "cross_asset_correlations",
     (
-        _c("session_date", "DATE"),
-        _c("asset_a", "VARCHAR"),
-        _c("asset_b", "VARCHAR"),
-        _c("window_sessions", "INTEGER", "Trailing sessions."),
-        _c("correlation", "DOUBLE", "Pearson correlation of daily returns (yields: changes)."),
-        _c("beta", "DOUBLE", "Slope of asset_a's returns on asset_b's."),
+        col("session_date", "DATE"),
+        col("asset_a", "VARCHAR"),
+        col("asset_b", "VARCHAR"),
+        col("window_sessions", "INTEGER", "Trailing sessions."),
+        col("correlation", "DOUBLE", "Pearson correlation of daily returns (yields: changes)."),
+        col("beta", "DOUBLE", "Slope of asset_a's returns on asset_b's."),
         _AVAILABLE,
     ),
     ("session_date", "asset_a", "asset_b", "window_sessions"),
@@ -37,21 +32,21 @@ SECTOR_STRENGTH = Table(
     "analytics",
     "sector_strength",
     (
-        _c("session_date", "DATE"),
-        _c("symbol", "VARCHAR", "Sector ETF."),
-        _c("sector", "VARCHAR"),
+        col("session_date", "DATE"),
+        col("symbol", "VARCHAR", "Sector ETF."),
+        col("sector", "VARCHAR"),
         *(
-            col
+            column
             for w in (21, 63, 126)
-            for col in (
-                _c(f"return_{w}d", "DOUBLE", f"Return over {w} sessions.", null=w > 21),
-                _c(
+            for column in (
+                col(f"return_{w}d", "DOUBLE", f"Return over {w} sessions.", null=w > 21),
+                col(
                     f"excess_{w}d",
                     "DOUBLE",
                     f"Return over {w} sessions minus the benchmark's.",
                     null=True,
                 ),
-                _c(
+                col(
                     f"rank_{w}d",
                     "DOUBLE",
                     "Rank of the excess return among sectors (1 = best).",
@@ -59,8 +54,8 @@ SECTOR_STRENGTH = Table(
                 ),
             )
         ),
-        _c("flow_5d_usd", "DOUBLE", "Net ETF flow over the last 5 known sessions.", null=True),
-        _c("flow_20d_usd", "DOUBLE", "Net ETF flow over the last 20 known sessions.", null=True),
+        col("flow_5d_usd", "DOUBLE", "Net ETF flow over the last 5 known sessions.", null=True),
+        col("flow_20d_usd", "DOUBLE", "Net ETF flow over the last 20 known sessions.", null=True),
         _AVAILABLE,
     ),
     ("session_date", "symbol"),
@@ -73,12 +68,12 @@ COMMODITY_CHAIN = Table(
     "analytics",
     "commodity_chain",
     (
-        _c("session_date", "DATE"),
-        _c("asset_a", "VARCHAR", "FX pair."),
-        _c("asset_b", "VARCHAR", "Commodity."),
-        _c("window_sessions", "INTEGER"),
-        _c("correlation", "DOUBLE"),
-        _c("beta", "DOUBLE", "Pair return per unit commodity return."),
+        col("session_date", "DATE"),
+        col("asset_a", "VARCHAR", "FX pair."),
+        col("asset_b", "VARCHAR", "Commodity."),
+        col("window_sessions", "INTEGER"),
+        col("correlation", "DOUBLE"),
+        col("beta", "DOUBLE", "Pair return per unit commodity return."),
         _AVAILABLE,
     ),
     ("session_date", "asset_a", "asset_b", "window_sessions"),
@@ -91,13 +86,13 @@ VOLUME_AT_PRICE = Table(
     "analytics",
     "volume_at_price",
     (
-        _c("symbol", "VARCHAR"),
-        _c("session_date", "DATE"),
-        _c("price_level", "DOUBLE", "Lower edge of the price bin (one tick wide)."),
-        _c("volume", "DOUBLE"),
-        _c("buy_volume", "DOUBLE", "Volume of buyer-initiated trades."),
-        _c("sell_volume", "DOUBLE", "Volume of seller-initiated trades."),
-        _c("trades", "BIGINT"),
+        col("symbol", "VARCHAR"),
+        col("session_date", "DATE"),
+        col("price_level", "DOUBLE", "Lower edge of the price bin (one tick wide)."),
+        col("volume", "DOUBLE"),
+        col("buy_volume", "DOUBLE", "Volume of buyer-initiated trades."),
+        col("sell_volume", "DOUBLE", "Volume of seller-initiated trades."),
+        col("trades", "BIGINT"),
         _AVAILABLE,
     ),
     ("symbol", "session_date", "price_level"),
@@ -110,17 +105,17 @@ POST_SENTIMENT = Table(
     "analytics",
     "post_sentiment",
     (
-        _c("post_id", "VARCHAR"),
-        _c("kind", "VARCHAR"),
-        _c("platform", "VARCHAR"),
-        _c("symbol", "VARCHAR", null=True),
-        _c("published_at", "TIMESTAMPTZ"),
-        _c("compound", "DOUBLE", "VADER compound score with the finance lexicon, -1..1."),
-        _c("positive", "DOUBLE"),
-        _c("negative", "DOUBLE"),
-        _c("neutral", "DOUBLE"),
-        _c("label", "VARCHAR", "positive, negative or neutral (|compound| >= 0.05)."),
-        _c("available_at", "TIMESTAMPTZ", "When the post was published."),
+        col("post_id", "VARCHAR"),
+        col("kind", "VARCHAR"),
+        col("platform", "VARCHAR"),
+        col("symbol", "VARCHAR", null=True),
+        col("published_at", "TIMESTAMPTZ"),
+        col("compound", "DOUBLE", "VADER compound score with the finance lexicon, -1..1."),
+        col("positive", "DOUBLE"),
+        col("negative", "DOUBLE"),
+        col("neutral", "DOUBLE"),
+        col("label", "VARCHAR", "positive, negative or neutral (|compound| >= 0.05)."),
+        col("available_at", "TIMESTAMPTZ", "When the post was published."),
     ),
     ("post_id",),
     "Sentiment of every news headline and social post (level 5).",

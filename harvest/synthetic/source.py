@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from functools import cache, cached_property
 
@@ -43,8 +44,11 @@ FISCAL_YEARS = HORIZON.year - EPOCH.year + 7  # statements reach years before th
 
 
 def last_closed_session(now: datetime | None = None) -> date:
-    """Return the last XNYS trading day whose 17:00 New York close has passed."""
-    now_ny = pd.Timestamp(now or datetime.now(tz=pd.Timestamp.now("UTC").tz)).tz_convert(NEW_YORK)
+    """Return the last XNYS trading day whose 17:00 New York close has passed at ``now``.
+
+    ``now`` must be timezone-aware; it defaults to the current time.
+    """
+    now_ny = (pd.Timestamp(now) if now else pd.Timestamp.now(tz="UTC")).tz_convert(NEW_YORK)
     day = now_ny.date() if now_ny.time() >= time(17, 0) else now_ny.date() - pd.Timedelta(days=1)
     return trading_days(pd.Timestamp(day) - pd.Timedelta(days=10), day)[-1]
 
@@ -57,15 +61,13 @@ def scaled_universe(extra_equities: int) -> list[InstrumentSpec]:
     for i in range(extra_equities):
         sector = sectors[i % len(sectors)]
         specs.append(
-            InstrumentSpec(
-                **{
-                    **template.__dict__,
-                    "symbol": f"US.SYN{i:04d}",
-                    "name": f"Synthetic Company {i:04d}",
-                    "sector": sector,
-                    "industry": "Diversified",
-                    "driver": f"sector:{sector}",
-                }
+            replace(
+                template,
+                symbol=f"US.SYN{i:04d}",
+                name=f"Synthetic Company {i:04d}",
+                sector=sector,
+                industry="Diversified",
+                driver=f"sector:{sector}",
             )
         )
     return specs
@@ -214,6 +216,8 @@ class SyntheticSource:
             raise ValueError(f"unknown symbols for the synthetic source: {unknown}")
         wanted = list(symbols) if symbols is not None else [s.symbol for s in self.specs]
         frame = self._producers[table.name](wanted)
+        if frame.empty:  # e.g. ticks asked for FX pairs only: no rows, but every column
+            frame = pd.DataFrame(columns=table.column_names)
         frame = frame.assign(source=self.name)
         if symbols is not None and "symbol" in frame.columns:
             frame = frame[frame["symbol"].isin(wanted) | frame["symbol"].isna()]
@@ -247,15 +251,13 @@ class SyntheticSource:
             self._companies,
             self._profiles,
             self._rng("statements"),
-            as_of=_close_of(HORIZON),
+            as_of=_HORIZON_TS,
             fiscal_years=FISCAL_YEARS,
         )
 
     @cached_property
     def _all_earnings(self) -> pd.DataFrame:
-        return fundamentals.earnings(
-            self._all_statements, self._rng("earnings"), as_of=_close_of(HORIZON)
-        )
+        return fundamentals.earnings(self._all_statements, self._rng("earnings"), as_of=_HORIZON_TS)
 
     @cached_property
     def _earnings(self) -> pd.DataFrame:
@@ -373,7 +375,7 @@ class SyntheticSource:
         self, symbols: Sequence[str], make: Callable[[str], pd.DataFrame]
     ) -> pd.DataFrame:
         frames = [f for f in (make(s) for s in symbols) if not f.empty]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["symbol"])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def _instruments(self) -> pd.DataFrame:
         rows = [
@@ -436,13 +438,13 @@ def _between(
     col = table.time_column
     if col is None or (start is None and end is None) or frame.empty:
         return frame
-    values = frame[col]
-    if table.column(col).dtype == "TIMESTAMPTZ":
-        days = pd.to_datetime(values, utc=True).dt.tz_convert(NEW_YORK).dt.date
-    else:
-        days = pd.to_datetime(values).dt.date
+    # The same trading day as the warehouse's scope predicate (warehouse.duck._day_expression).
     if "session_date" in frame.columns:
         days = pd.to_datetime(frame["session_date"]).dt.date
+    elif table.column(col).dtype == "TIMESTAMPTZ":
+        days = pd.to_datetime(frame[col], utc=True).dt.tz_convert(NEW_YORK).dt.date
+    else:
+        days = pd.to_datetime(frame[col]).dt.date
     keep = pd.Series(True, index=frame.index)
     if start is not None:
         keep &= days >= start

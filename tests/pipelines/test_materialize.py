@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from harvest import contracts as c
@@ -110,3 +111,51 @@ def test_failed_check_blocks_downstream_and_writes_nothing(tmp_path):
         or wh.query("SELECT count(*) AS n FROM raw.daily_bars")["n"].iloc[0] == 0
     )
     assert "analytics.sector_strength" not in wh.tables()
+
+
+def _files_run(files_dir, wh_path):
+    return run_assets(
+        source=SourceResource(kind="files", files_dir=str(files_dir)),
+        warehouse=WarehouseResource(path=str(wh_path)),
+        start=date(2026, 11, 16),
+        end=date(2026, 11, 20),
+        selection=dg.AssetSelection.keys(
+            dg.AssetKey(["level4_technical", "daily_bars"]),
+            dg.AssetKey(["level4_technical", "ticks"]),
+        ),
+    )
+
+
+def test_files_source_bad_file_writes_nothing_and_missing_table_is_untouched(
+    tmp_path, small_source
+):
+    """A user's CSV lands; a bad CSV fails the run and leaves the warehouse as it was."""
+    wh = Warehouse(tmp_path / "w.duckdb")
+    ticks = small_source.fetch(c.TICKS, symbols=["US.AAPL"])
+    wh.replace(c.TICKS, ticks)
+    bars = small_source.fetch(
+        c.DAILY_BARS, symbols=["US.AAPL"], start=date(2026, 11, 16), end=date(2026, 11, 20)
+    )
+    folder = tmp_path / "files" / "daily_bars"
+    folder.mkdir(parents=True)
+    csv = folder / "US.AAPL.csv"
+    bars[["session_date", "open", "high", "low", "close", "volume"]].rename(
+        columns={"session_date": "date"}
+    ).to_csv(csv, index=False)
+
+    assert _files_run(tmp_path / "files", wh.path).success
+    landed = wh.query("SELECT close, source FROM raw.daily_bars ORDER BY ts")
+    assert landed["close"].tolist() == bars["close"].tolist()
+    assert set(landed["source"]) == {"files"}
+    assert len(wh.query("SELECT * FROM raw.ticks")) == len(ticks)  # files have no ticks
+
+    text = csv.read_text().splitlines()
+    fields = text[3].split(",")
+    fields[2] = str(float(fields[3]) - 1.0)  # high below low on data row 3
+    text[3] = ",".join(fields)
+    csv.write_text("\n".join(text) + "\n")
+    outcome = _files_run(tmp_path / "files", wh.path)
+    assert not outcome.success
+    assert "level4_technical__daily_bars" in outcome.failed_steps
+    after = wh.query("SELECT close, source FROM raw.daily_bars ORDER BY ts")
+    pd.testing.assert_frame_equal(landed, after)

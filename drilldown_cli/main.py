@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +15,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+
+# Dagster marks backfill policies as beta; users of the CLI cannot act on that notice.
+warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
 def _instance():
     import dagster as dg

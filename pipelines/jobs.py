@@ -21,7 +21,7 @@ main_job = dg.define_asset_job(
 
 def level_selection(levels: list[int]) -> dg.AssetSelection:
     """Return the assets of the given drill-down levels plus the instrument master."""
-    selection = dg.AssetSelection.keys(dg.AssetKey(["level3_fundamentals", "instruments"]))
+    selection = dg.AssetSelection.assets(dg.AssetKey(["level3_fundamentals", "instruments"]))
     for level in levels:
         selection = selection | dg.AssetSelection.groups(LEVEL_GROUPS[level])
     return selection

@@ -13,7 +13,8 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
-from pipelines.definitions import ASSET_MODULES
+from pipelines.definitions import build_definitions
+from pipelines.jobs import main_job
 from pipelines.partitions import trading_days
 from pipelines.resources import SourceResource, WarehouseResource
 from warehouse import Warehouse
@@ -51,14 +52,13 @@ def run_assets(
     selection: dg.AssetSelection | None = None,
     instance: dg.DagsterInstance | None = None,
 ) -> RunOutcome:
-    """Materialize ``selection`` (default: everything) for trading days ``start``..``end``."""
+    """Run the main job, or the ``selection`` of it, for trading days ``start``..``end``."""
     first, last = partition_range(start, end)
-    assets = dg.load_assets_from_modules(list(ASSET_MODULES))
-    result = dg.materialize(
-        assets,
-        selection=selection,
-        resources={"source": source, "warehouse": warehouse},
+    defs = build_definitions(source, warehouse)
+    keys = None if selection is None else list(selection.resolve(defs.resolve_asset_graph()))
+    result = defs.resolve_job_def(main_job.name).execute_in_process(
         instance=instance,
+        asset_selection=keys,
         tags={_RANGE_START: first, _RANGE_END: last},
         raise_on_error=False,
     )

@@ -98,7 +98,7 @@ def test_failed_check_blocks_downstream_and_writes_nothing(tmp_path):
         warehouse=WarehouseResource(path=str(path)),
         start=date(2026, 11, 2),
         end=END,
-        selection=dg.AssetSelection.keys(
+        selection=dg.AssetSelection.assets(
             dg.AssetKey(["level4_technical", "daily_bars"]),
             dg.AssetKey(["level2_sector", "sector_strength"]),
         ),
@@ -119,7 +119,7 @@ def _files_run(files_dir, wh_path):
         warehouse=WarehouseResource(path=str(wh_path)),
         start=date(2026, 11, 16),
         end=date(2026, 11, 20),
-        selection=dg.AssetSelection.keys(
+        selection=dg.AssetSelection.assets(
             dg.AssetKey(["level4_technical", "daily_bars"]),
             dg.AssetKey(["level4_technical", "ticks"]),
         ),

@@ -22,6 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from quant.validation import json_path
+
 Timeframe = Literal["1m", "5m", "15m", "1h", "daily"]
 _LOOKBACK = re.compile(r"^(\d+)([dwmy])$")
 
@@ -142,14 +144,7 @@ def load_harvest_config(path: str | Path) -> HarvestConfig:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            loc = _json_path(err["loc"])
-            where = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "(root)"
+            loc = err["loc"]
+            where = f"{prefix}{json_path(loc)}" if loc else prefix.rstrip(".") or "(root)"
             lines.append(f"{path}: {where}: {err['msg']}")
         raise HarvestConfigError("\n".join(lines)) from exc
-
-
-def _json_path(loc: tuple[object, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

@@ -11,7 +11,7 @@ Times are timezone-aware UTC (``TIMESTAMPTZ``). Every record that could leak the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -55,7 +55,9 @@ class Table:
     doc: str
     time_column: str | None = None
     level: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    # A PRIMARY KEY makes DuckDB keep an index over every key; on tables of tens of millions of
+    # rows that costs gigabytes. Such tables keep their key unique by scoped replacement.
+    enforce_key: bool = True
 
     @property
     def qualified(self) -> str:
@@ -79,7 +81,7 @@ class Table:
         cols = ",\n  ".join(
             f"{c.name} {c.dtype}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
         )
-        key = f",\n  PRIMARY KEY ({', '.join(self.key)})" if self.key else ""
+        key = f",\n  PRIMARY KEY ({', '.join(self.key)})" if self.key and self.enforce_key else ""
         return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {cols}{key}\n)"
 
 

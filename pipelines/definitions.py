@@ -8,6 +8,7 @@ from assets import (
     level1_macro,
     level2_sector,
     level3_fundamentals,
+    level4_indicators,
     level4_technical,
     level5_alternative,
 )
@@ -19,6 +20,7 @@ ASSET_MODULES = (
     level2_sector,
     level3_fundamentals,
     level4_technical,
+    level4_indicators,
     level5_alternative,
 )
 

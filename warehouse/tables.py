@@ -123,10 +123,32 @@ POST_SENTIMENT = Table(
     level=5,
 )
 
+
+INDICATORS = Table(
+    "analytics",
+    "indicators",
+    (
+        col("symbol", "VARCHAR"),
+        col("timeframe", "VARCHAR", "5m, 15m, 1h or daily."),
+        col("ts", "TIMESTAMPTZ", "Close time of the bar the value is computed at (UTC)."),
+        col("session_date", "DATE"),
+        col("indicator", "VARCHAR", "Name in the indicator set, e.g. rsi_14 or macd_12_26_9."),
+        col("output", "VARCHAR", "Output of the indicator: value, or macd/signal/hist, ..."),
+        col("value", "DOUBLE", "Never NaN: bars without a value yet have no row."),
+    ),
+    ("symbol", "timeframe", "ts", "indicator", "output"),
+    "Technical indicators of every instrument and timeframe, in long form: one row per bar, "
+    "indicator and output. A value at ts uses bars up to and including ts only.",
+    time_column="ts",
+    level=4,
+    enforce_key=False,
+)
+
 ANALYTICS_TABLES = (
     CROSS_ASSET_CORRELATIONS,
     SECTOR_STRENGTH,
     COMMODITY_CHAIN,
     VOLUME_AT_PRICE,
     POST_SENTIMENT,
+    INDICATORS,
 )

@@ -13,6 +13,8 @@ from pipelines.resources import SourceResource, WarehouseResource
 from pipelines.run import run_assets, summary
 from warehouse import Warehouse
 
+pytestmark = pytest.mark.xdist_group("materialize")  # one shared harvested fixture
+
 SYMBOLS = [
     "US.AAPL",
     "US.JPM",

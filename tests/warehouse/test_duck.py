@@ -50,3 +50,23 @@ def test_failed_write_leaves_warehouse_as_it_was(tmp_warehouse, small_source, mo
         tmp_warehouse.replace(c.DAILY_BARS, doubled, Scope(["US.AAPL"]))
     after = tmp_warehouse.query("SELECT * FROM raw.daily_bars ORDER BY ts")
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_unindexed_table_still_refuses_duplicate_keys(tmp_warehouse):
+    from warehouse.tables import INDICATORS
+
+    row = {
+        "symbol": "US.AAPL",
+        "timeframe": "daily",
+        "ts": pd.Timestamp("2026-11-20 21:00", tz="UTC"),
+        "session_date": date(2026, 11, 20),
+        "indicator": "rsi_14",
+        "output": "value",
+        "value": 55.0,
+    }
+    frame = c.conform(INDICATORS, pd.DataFrame([row]))
+    tmp_warehouse.replace(INDICATORS, frame)
+    doubled = pd.concat([frame, frame], ignore_index=True)
+    with pytest.raises(ValueError, match="appear twice"):
+        tmp_warehouse.replace_from_sql(INDICATORS, "SELECT * FROM f", {"f": doubled})
+    assert len(tmp_warehouse.query("SELECT * FROM analytics.indicators")) == 1

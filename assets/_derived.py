@@ -43,3 +43,22 @@ def session_close_times(warehouse: Warehouse) -> pd.Series:
         "SELECT session_date, max(ts) AS ts FROM raw.daily_bars GROUP BY 1 ORDER BY 1"
     )
     return frame.set_index("session_date")["ts"]
+
+
+def daily_macro_series(
+    warehouse: Warehouse, condition: str, params: list[object] | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Return macro series by New York date (wide) and when each date's values were known."""
+    frame = warehouse.query(
+        "SELECT series_id, CAST(timezone('America/New_York', ts) AS DATE) AS session_date, "
+        f"value, available_at FROM raw.macro_series WHERE {condition}",
+        params,
+    )
+    wide = frame.pivot(index="session_date", columns="series_id", values="value")
+    return wide, frame.groupby("session_date")["available_at"].max()
+
+
+def known_at(dates: pd.Series, *availability: pd.Series) -> pd.Series:
+    """Return, per date, when the last input of that date became known (NaT if one is missing)."""
+    times = pd.concat([dates.map(a) for a in availability], axis=1)
+    return times.max(axis=1, skipna=False)

@@ -6,7 +6,13 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from assets._derived import session_close_times, wide_closes, write_table
+from assets._derived import (
+    daily_macro_series,
+    known_at,
+    session_close_times,
+    wide_closes,
+    write_table,
+)
 from assets._harvest import WAREHOUSE_POOL, harvest_asset
 from harvest import contracts as c
 from pipelines.resources import WarehouseResource
@@ -37,11 +43,9 @@ def cross_asset_correlations(warehouse: WarehouseResource) -> dg.MaterializeResu
     wh = warehouse.get()
     closes = wide_closes(wh, list(_CROSS_ASSETS))
     returns = log_returns(closes).rename(columns=_CROSS_ASSETS)
-    series = wh.query(
-        "SELECT series_id, CAST(timezone('America/New_York', ts) AS DATE) AS session_date, value "
-        "FROM raw.macro_series WHERE series_id IN (SELECT unnest(?::VARCHAR[]))",
-        [list(_SERIES)],
-    ).pivot(index="session_date", columns="series_id", values="value")
+    series, series_known = daily_macro_series(
+        wh, "series_id IN (SELECT unnest(?::VARCHAR[]))", [list(_SERIES)]
+    )
     changes = pd.DataFrame(index=series.index)
     for sid, name in _SERIES.items():
         if sid in series:
@@ -49,6 +53,5 @@ def cross_asset_correlations(warehouse: WarehouseResource) -> dg.MaterializeResu
             changes[name] = s.diff() if sid.startswith("us_") else np.log(s).diff()
     joined = returns.join(changes, how="inner")
     stats = rolling_pair_stats(joined, window=CORRELATION_WINDOW)
-    closes_at = session_close_times(wh)
-    stats["available_at"] = stats["session_date"].map(closes_at)
+    stats["available_at"] = known_at(stats["session_date"], session_close_times(wh), series_known)
     return write_table(wh, CROSS_ASSET_CORRELATIONS, stats.dropna(subset=["available_at", "beta"]))

@@ -5,7 +5,13 @@ from __future__ import annotations
 import dagster as dg
 import numpy as np
 
-from assets._derived import session_close_times, wide_closes, write_table
+from assets._derived import (
+    daily_macro_series,
+    known_at,
+    session_close_times,
+    wide_closes,
+    write_table,
+)
 from assets._harvest import WAREHOUSE_POOL, harvest_asset
 from harvest import contracts as c
 from pipelines.resources import WarehouseResource
@@ -75,13 +81,12 @@ def commodity_chain(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
     pairs = wh.query("SELECT symbol FROM raw.instruments WHERE asset_class = 'forex'")["symbol"]
     fx = log_returns(wide_closes(wh, list(pairs)))
-    commodities = wh.query(
-        "SELECT series_id, CAST(timezone('America/New_York', ts) AS DATE) AS session_date, value "
-        "FROM raw.macro_series WHERE category = 'commodity'"
-    ).pivot(index="session_date", columns="series_id", values="value")
+    commodities, commodities_known = daily_macro_series(wh, "category = 'commodity'")
     joined = fx.join(np.log(commodities).diff(), how="inner")
     combos = [(p, k) for p in fx.columns for k in commodities.columns]
     stats = rolling_pair_stats(joined, combos, window=CHAIN_WINDOW)
-    stats["available_at"] = stats["session_date"].map(session_close_times(wh))
+    stats["available_at"] = known_at(
+        stats["session_date"], session_close_times(wh), commodities_known
+    )
     stats = stats.replace([np.inf, -np.inf], np.nan)
     return write_table(wh, COMMODITY_CHAIN, stats.dropna(subset=["available_at", "beta"]))

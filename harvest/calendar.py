@@ -57,11 +57,6 @@ def previous_trading_days(end: date | str, n: int) -> list[date]:
     return [d.date() for d in sessions]
 
 
-def is_trading_day(day: date | str) -> bool:
-    """Return whether ``day`` is an XNYS trading day."""
-    return bool(_xnys().is_session(pd.Timestamp(day)))
-
-
 def non_trading_days(start: date | str, end: date | str) -> list[date]:
     """Return weekdays and weekends from ``start`` to ``end`` that are not trading days."""
     all_days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")

@@ -8,17 +8,21 @@ from assets import (
     level1_macro,
     level2_sector,
     level3_fundamentals,
+    level3_scores,
     level4_indicators,
     level4_technical,
     level5_alternative,
 )
-from pipelines.jobs import main_job
+from pipelines.dbt_project import dbt_resource
+from pipelines.jobs import fundamental_refresh_job, main_job
 from pipelines.resources import SourceResource, WarehouseResource
+from pipelines.schedules import daily_fundamental_refresh
 
 ASSET_MODULES = (
     level1_macro,
     level2_sector,
     level3_fundamentals,
+    level3_scores,
     level4_technical,
     level4_indicators,
     level5_alternative,
@@ -31,10 +35,12 @@ def build_definitions(
     """Return the project's definitions with the given (or default) resources."""
     return dg.Definitions(
         assets=dg.load_assets_from_modules(list(ASSET_MODULES)),
-        jobs=[main_job],
+        jobs=[main_job, fundamental_refresh_job],
+        schedules=[daily_fundamental_refresh],
         resources={
             "source": source or SourceResource(),
             "warehouse": warehouse or WarehouseResource(),
+            "dbt": dbt_resource(),
         },
     )
 

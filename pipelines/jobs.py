@@ -25,3 +25,11 @@ def level_selection(levels: list[int]) -> dg.AssetSelection:
     for level in levels:
         selection = selection | dg.AssetSelection.groups(LEVEL_GROUPS[level])
     return selection
+
+
+fundamental_refresh_job = dg.define_asset_job(
+    "fundamental_refresh",
+    selection=dg.AssetSelection.groups(LEVEL_GROUPS[3]),
+    description="Harvest level 3 (instruments, statements, corporate events) and rebuild the "
+    "fundamental scores with dbt.",
+)

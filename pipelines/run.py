@@ -103,6 +103,21 @@ def summary(wh: Warehouse) -> pd.DataFrame:
                 "to": _short(stats["hi"]),
             }
         )
+    for name in (t for t in present if t.startswith("marts.")):  # dbt's scores
+        stats = wh.query(
+            f"SELECT count(*) AS n, count(DISTINCT symbol) AS s, min(available_at) AS lo, "
+            f"max(available_at) AS hi FROM {name}"
+        ).iloc[0]
+        rows.append(
+            {
+                "level": 3,
+                "table": name,
+                "rows": int(stats["n"]),
+                "symbols": int(stats["s"]),
+                "from": _short(stats["lo"]),
+                "to": _short(stats["hi"]),
+            }
+        )
     return pd.DataFrame(rows).sort_values(["level", "table"], kind="stable")
 
 

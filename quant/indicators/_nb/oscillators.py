@@ -12,12 +12,46 @@ from quant.indicators._nb.overlap import ma, ma_lookback
 WILLR, MIDPOINT = 0, 1
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _pct_r(hi: float, lo: float, close: float) -> float:
+    """Return %R of ``close`` in ``[lo, hi]`` exactly as TA-Lib 0.8 computes it.
+
+    Parameters
+    ----------
+    hi, lo : float
+        The window's highest high and lowest low (NaN if the scan kept a NaN).
+    close : float
+        The bar's close.
+
+    Returns
+    -------
+    float
+        0 for a range flat to within 1e-14 of the extremes' magnitude, else
+        ``((hi - close) / (hi - lo)) * -100`` clamped to ``[-100, 0]``; NaN stays NaN.
+
+    Notes
+    -----
+    The clamp matters whenever the close lies outside the window's range, most
+    often because the scan dropped a bar's NaN high or low: TA-Lib then answers
+    0 (or -100) where the plain formula would leave the range. The comparisons
+    are written so NaN fails them all, as TA-Lib's do.
+    """
+    diff = hi - lo
+    flat = (abs(hi) + abs(lo)) * 1e-14 >= abs(diff)
+    # Selects, not branches, keep the caller's combine loop vectorizable; the
+    # numpy error model lets a flat range divide by 0 (that result is discarded)
+    # instead of paying for Python's ZeroDivisionError check on every bar.
+    v = ((hi - close) / diff) * -100.0
+    v = 0.0 if v > 0.0 else v
+    v = -100.0 if v < -100.0 else v
+    return 0.0 if flat else v
+
+
 @njit(cache=True, nogil=True)
 def _emit(hi: float, lo: float, c: np.ndarray, i: int, mode: int, out: np.ndarray) -> None:
     """Write bar ``i``'s %R or midpoint from its window's extremes."""
     if mode == WILLR:
-        rng = hi - lo
-        out[i] = ((hi - c[i]) / rng) * -100.0 if rng != 0.0 else 0.0
+        out[i] = _pct_r(hi, lo, c[i])
     else:
         out[i] = (hi + lo) / 2.0
 
@@ -84,8 +118,7 @@ def window_scan(
             for m in range(avail):
                 hi = ph[m] if ph[m] > sh[m] else sh[m]
                 lo = pl[m] if pl[m] < sl[m] else sl[m]
-                rng = hi - lo
-                dst[m] = ((hi - cc[m]) / rng) * -100.0 if rng != 0.0 else 0.0
+                dst[m] = _pct_r(hi, lo, cc[m])
         else:
             for m in range(avail):
                 hi = ph[m] if ph[m] > sh[m] else sh[m]
@@ -97,7 +130,7 @@ def window_scan(
 
 @njit(cache=True, nogil=True)
 def willr(h: np.ndarray, lo: np.ndarray, c: np.ndarray, period: int, out: np.ndarray) -> None:
-    """Write Williams' %R (0 when the window's range is 0)."""
+    """Write Williams' %R, clamped to ``[-100, 0]`` (0 for a flat window) as TA-Lib does."""
     window_scan(h, lo, c, period, WILLR, out)
 
 

@@ -1,0 +1,34 @@
+"""Schedules: when the pipeline refreshes itself."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from harvest.calendar import trading_days
+from pipelines.jobs import fundamental_refresh_job
+
+EXCHANGE_TZ = "America/New_York"
+
+
+def is_trading_day(day: date) -> bool:
+    """Return whether ``day`` is an XNYS trading day."""
+    return bool(trading_days(day, day))
+
+
+@dg.schedule(
+    job=fundamental_refresh_job,
+    cron_schedule="30 6 * * 1-5",
+    execution_timezone=EXCHANGE_TZ,
+    description="06:30 New York on trading days: harvest level 3 and rebuild the scores, so "
+    "filings published after the previous close are scored before the open.",
+)
+def daily_fundamental_refresh(
+    context: dg.ScheduleEvaluationContext,
+) -> dg.RunRequest | dg.SkipReason:
+    """Request the refresh on trading days; skip exchange holidays."""
+    day = context.scheduled_execution_time.date()
+    if not is_trading_day(day):
+        return dg.SkipReason(f"{day} is not an XNYS trading day")
+    return dg.RunRequest(run_key=f"fundamental_refresh:{day.isoformat()}")

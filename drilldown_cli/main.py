@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from drilldown_cli.strategy import strategy_app
+
 app = typer.Typer(
     help="Drilldown: five-level market drill-down, scores, signals and paper trading.",
     no_args_is_help=True,
@@ -111,6 +113,9 @@ def harvest(
         instance=_instance(),
     )
     raise typer.Exit(_report(outcome, warehouse.get()))
+
+
+app.add_typer(strategy_app, name="strategy")
 
 
 def main() -> None:

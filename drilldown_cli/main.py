@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from drilldown_cli.broker import app as broker_app
+from drilldown_cli.opend import opend_sim
 from drilldown_cli.strategy import strategy_app
 
 app = typer.Typer(
@@ -76,6 +78,12 @@ def run(
 @app.command()
 def harvest(
     config: Path = typer.Option(..., "--config", help="Harvest config JSON (seed section 2.2)."),
+    source: str = typer.Option(
+        None, "--source", help="synthetic, files or moomoo; overrides the config's source."
+    ),
+    opend: str = typer.Option(
+        None, "--opend", help="OpenD HOST:PORT for --source moomoo (default $MOOMOO_OPEND)."
+    ),
     as_of: str = typer.Option(
         None, help="Last trading day (YYYY-MM-DD); default: the last closed session."
     ),
@@ -92,20 +100,26 @@ def harvest(
     except HarvestConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
+    kind = source or cfg.source
+    if kind == "moomoo" and not cfg.symbols():
+        typer.echo(f"{config}: source moomoo needs the instruments listed, not a universe",
+                   err=True)
+        raise typer.Exit(2)
     end = date.fromisoformat(as_of) if as_of else last_closed_session()
     start = end - timedelta(days=cfg.timeframes.lookback_days())
-    source = SourceResource(
-        kind=cfg.source,
+    source_resource = SourceResource(
+        kind=kind,
         seed=cfg.seed,
         as_of=end.isoformat(),
         symbols=cfg.symbols(),
         files_dir=cfg.files_dir,
+        opend=opend,
     )
     warehouse = WarehouseResource()
     what = cfg.symbols() or "the demo universe"
     typer.echo(f"Harvesting levels {cfg.drill_down_levels} for {what}, {start} .. {end}")
     outcome = run_assets(
-        source=source,
+        source=source_resource,
         warehouse=warehouse,
         start=start,
         end=end,
@@ -116,6 +130,8 @@ def harvest(
 
 
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(broker_app, name="broker")
+app.command("opend-sim")(opend_sim)
 
 
 def main() -> None:

@@ -89,7 +89,7 @@ class HarvestConfig(_Strict):
     drill_down_levels: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)
     timeframes: Timeframes = Field(default_factory=Timeframes)
     update_frequency: UpdateFrequency = Field(default_factory=UpdateFrequency)
-    source: Literal["synthetic", "files"] = "synthetic"
+    source: Literal["synthetic", "files", "moomoo"] = "synthetic"
     seed: int = 7
     files_dir: str | None = None
 
@@ -108,6 +108,8 @@ class HarvestConfig(_Strict):
             raise ValueError("give exactly one of instrument, instruments or universe")
         if self.source == "files" and not self.files_dir:
             raise ValueError("source 'files' needs files_dir")
+        if self.source == "moomoo" and not self.symbols():
+            raise ValueError("source 'moomoo' needs the instruments listed (no 'universe')")
         return self
 
     def symbols(self) -> list[str] | None:

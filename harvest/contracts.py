@@ -466,7 +466,9 @@ REGIME_TRUTH = Table(
     ),
     ("scope", "session_date"),
     "Ground truth of the synthetic market's planted regimes. Only the synthetic source has "
-    "it; it exists to score regime models and must never feed a signal.",
+    "it; it scores regime models and, on the demo market, labels the supervised model's "
+    "training window (only days before the model's training end). It never feeds a signal "
+    "directly.",
     time_column="session_date",
     level=4,
 )

@@ -12,6 +12,8 @@ from assets import (
     level4_indicators,
     level4_technical,
     level5_alternative,
+    regimes,
+    signals,
 )
 from pipelines.dbt_project import dbt_resource
 from pipelines.jobs import fundamental_refresh_job, main_job
@@ -26,6 +28,8 @@ ASSET_MODULES = (
     level4_technical,
     level4_indicators,
     level5_alternative,
+    regimes,
+    signals,
 )
 
 

@@ -28,9 +28,10 @@ class WarehouseResource(dg.ConfigurableResource):
 class SourceResource(dg.ConfigurableResource):
     """Where harvested data comes from, and which instruments to harvest.
 
-    ``kind`` is ``synthetic`` (the default demo market) or ``files`` (CSV/Parquet in
-    ``files_dir``); moomoo OpenD joins later. ``symbols`` None means the source's whole
-    universe.
+    ``kind`` is ``synthetic`` (the default demo market), ``files`` (CSV/Parquet in
+    ``files_dir``) or ``moomoo`` (OpenD, or ``drilldown opend-sim``, at ``opend``
+    HOST:PORT; default ``$MOOMOO_OPEND`` or 127.0.0.1:11111). ``symbols`` None means the
+    source's whole universe (moomoo needs them listed).
     """
 
     kind: str = "synthetic"
@@ -41,6 +42,7 @@ class SourceResource(dg.ConfigurableResource):
     extra_equities: int = 0
     symbols: list[str] | None = None
     files_dir: str | None = None
+    opend: str | None = None
 
     def get(self) -> Source:
         """Return the configured source; steps of one process share it and its caches."""
@@ -52,6 +54,7 @@ class SourceResource(dg.ConfigurableResource):
             self.depth_days,
             self.extra_equities,
             self.files_dir,
+            self.opend,
         )
 
 
@@ -64,6 +67,7 @@ def _build_source(
     depth_days: int,
     extra_equities: int,
     files_dir: str | None,
+    opend: str | None,
 ) -> Source:
     if kind == "synthetic":
         from harvest.synthetic.source import SyntheticSource
@@ -81,4 +85,8 @@ def _build_source(
         if not files_dir:
             raise ValueError("source kind 'files' needs files_dir")
         return FilesSource(files_dir)
-    raise ValueError(f"unknown source kind {kind!r}: use 'synthetic' or 'files'")
+    if kind == "moomoo":
+        from harvest.moomoo.source import MoomooSource
+
+        return MoomooSource(opend)
+    raise ValueError(f"unknown source kind {kind!r}: use 'synthetic', 'files' or 'moomoo'")

@@ -118,10 +118,11 @@ def summary(wh: Warehouse) -> pd.DataFrame:
                 "to": _short(stats["hi"]),
             }
         )
-    return pd.DataFrame(rows).sort_values(["level", "table"], kind="stable")
+    columns = ["level", "table", "rows", "symbols", "from", "to"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["level", "table"], kind="stable")
 
 
 def _short(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return str(pd.Timestamp(value).date()) if not isinstance(value, str) else value

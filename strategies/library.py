@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,3 +71,20 @@ def new_from_template(name: str, out: str | Path, overwrite: bool = False) -> St
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     return spec
+
+
+STRATEGY_DIR_ENV = "DRILLDOWN_STRATEGY_DIR"
+
+
+def registered_strategies() -> list[Path]:
+    """Return the strategy files the pipeline evaluates.
+
+    The template library, the seed example, and every ``*.json`` in the folder named by
+    ``$DRILLDOWN_STRATEGY_DIR`` (a user's own strategies), in name order.
+    """
+    paths = [template_path(name) for name in template_names()]
+    paths.append(Path(__file__).with_name("examples") / "seed_example.json")
+    user = os.environ.get(STRATEGY_DIR_ENV)
+    if user:
+        paths += sorted(Path(user).glob("*.json"))
+    return paths

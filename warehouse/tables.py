@@ -144,6 +144,155 @@ INDICATORS = Table(
     enforce_key=False,
 )
 
+_REGIME_PROBABILITIES = tuple(
+    col(f"p_{regime}", "DOUBLE", f"Probability of {regime}.")
+    for regime in ("trending_up", "trending_down", "mean_reverting", "high_volatility")
+)
+
+REGIME_MODELS = Table(
+    "analytics",
+    "regime_models",
+    (
+        col("model_version", "VARCHAR", "Hash of method, params, training window and features."),
+        col("method", "VARCHAR", "supervised (trained on known regimes) or unsupervised."),
+        col("trained_at", "TIMESTAMPTZ", "Wall-clock time of the training run (UTC)."),
+        col("train_start", "DATE", "First session of the training window."),
+        col("train_end", "DATE", "Last session of the training window."),
+        col("features", "VARCHAR", "JSON list of feature names in model order."),
+        col(
+            "metrics",
+            "VARCHAR",
+            "JSON: hold-out accuracy, per-class precision/recall, "
+            "confusion matrix, majority baseline.",
+        ),
+        col("params", "VARCHAR", "JSON of the training parameters."),
+        col("artifact", "VARCHAR", "Base64 of the pickled model (quant.regime.RegimeModel)."),
+        _AVAILABLE,
+    ),
+    ("model_version",),
+    "Versioned regime models, each trained on a rolling window of sessions ending at "
+    "train_end; a model serves only sessions after its train_end.",
+    time_column="train_end",
+    level=4,
+)
+
+REGIMES = Table(
+    "analytics",
+    "regimes",
+    (
+        col("symbol", "VARCHAR"),
+        col("session_date", "DATE"),
+        col("ts", "TIMESTAMPTZ", "Close time of the daily bar the label is computed at (UTC)."),
+        col(
+            "regime",
+            "VARCHAR",
+            "trending_up, trending_down, mean_reverting or "
+            "high_volatility: the most probable class.",
+        ),
+        *_REGIME_PROBABILITIES,
+        col("model_version", "VARCHAR", "The model (analytics.regime_models) that labelled it."),
+        _AVAILABLE,
+    ),
+    ("symbol", "session_date"),
+    "Regime of every instrument and session, from daily bars up to that session and the "
+    "latest regime model trained before it.",
+    time_column="session_date",
+    level=4,
+)
+
+MARKET_REGIME = Table(
+    "analytics",
+    "market_regime",
+    (
+        col("session_date", "DATE"),
+        col("regime", "VARCHAR", "Regime of the market benchmark (or the cross-section)."),
+        *_REGIME_PROBABILITIES,
+        col(
+            "recommended_strategies",
+            "VARCHAR",
+            "JSON: strategy types to favour and avoid, "
+            "and a position-size multiplier, for the regime.",
+        ),
+        col(
+            "avg_correlation",
+            "DOUBLE",
+            "Average pairwise correlation of equity returns over the short window.",
+            null=True,
+        ),
+        col(
+            "avg_correlation_long",
+            "DOUBLE",
+            "Mean of avg_correlation over the long window.",
+            null=True,
+        ),
+        col(
+            "correlation_change", "DOUBLE", "avg_correlation minus avg_correlation_long.", null=True
+        ),
+        col(
+            "sector_breakdown",
+            "VARCHAR",
+            "JSON per sector: correlation with the market now "
+            "and on average, within-sector correlation, together/diverging/stable.",
+        ),
+        col("model_version", "VARCHAR"),
+        _AVAILABLE,
+    ),
+    ("session_date",),
+    "Market regime indicator (seed 8.2): the regime, recommended strategy types and the "
+    "correlation breakdown of what moves together and what diverges.",
+    time_column="session_date",
+    level=4,
+)
+
+SIGNALS = Table(
+    "analytics",
+    "signals",
+    (
+        col("spec_id", "VARCHAR", "The strategy file version (hash of the normalized file)."),
+        col("strategy", "VARCHAR", "Strategy name (strategy_meta.name)."),
+        col("symbol", "VARCHAR"),
+        col("ts", "TIMESTAMPTZ", "Decision time: close of the bar the signal fired on (UTC)."),
+        col("session_date", "DATE", "Trading day of the decision."),
+        col("timeframe", "VARCHAR", "The strategy's primary timeframe."),
+        col("direction", "VARCHAR", "long or short."),
+        col("price", "DOUBLE", "Close of the decision bar."),
+        col("confluence", "DOUBLE", "Weighted share of the technical signals that fired (0..1)."),
+        col("alignment", "DOUBLE", "Daily/1h/15m trend agreement with the direction (0..1).",
+            null=True),
+        col("posterior", "DOUBLE", "P(the trade's direction pays over the horizon | evidence)."),
+        col("confidence", "DOUBLE", "Share of evidence known x depth of the priors (0..1)."),
+        col("regime", "VARCHAR", "The instrument's regime at the decision.", null=True),
+        col("priors_version", "VARCHAR", "analytics.signal_priors version used."),
+        col("reasons", "VARCHAR", "JSON: gate criteria with values, each signal, alignment."),
+        _AVAILABLE,
+    ),
+    ("spec_id", "symbol", "ts"),
+    "Entry signals of every registered strategy: the first bar its gate and confirmed "
+    "confluence hold, with the posterior and the reasons a person can audit.",
+    time_column="session_date",
+    level=5,
+)
+
+SIGNAL_PRIORS = Table(
+    "analytics",
+    "signal_priors",
+    (
+        col("spec_id", "VARCHAR"),
+        col("priors_version", "VARCHAR", "Hash of the fitted tables."),
+        col("session_date", "DATE", "First trading day these priors serve."),
+        col("train_end", "TIMESTAMPTZ", "Outcomes known by this time were counted."),
+        col("horizon", "INTEGER", "Bars ahead the outcome looks."),
+        col("observations", "INTEGER", "Training rows over every regime."),
+        col("priors", "VARCHAR", "JSON of the fitted prior and likelihood tables."),
+        _AVAILABLE,
+    ),
+    ("spec_id", "session_date"),
+    "The Bayesian priors each strategy's signals used, versioned, one row per strategy and "
+    "first trading day of a run.",
+    time_column="session_date",
+    level=5,
+)
+
 ANALYTICS_TABLES = (
     CROSS_ASSET_CORRELATIONS,
     SECTOR_STRENGTH,
@@ -151,4 +300,9 @@ ANALYTICS_TABLES = (
     VOLUME_AT_PRICE,
     POST_SENTIMENT,
     INDICATORS,
+    REGIME_MODELS,
+    REGIMES,
+    MARKET_REGIME,
+    SIGNALS,
+    SIGNAL_PRIORS,
 )

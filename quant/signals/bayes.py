@@ -95,6 +95,8 @@ def fit_priors(
     horizon: int,
     alpha: float = 1.0,
     min_observations: int = 50,
+    train_start: str = "",
+    train_end: str = "",
 ) -> SignalPriors:
     """Count priors and likelihoods on a training window.
 
@@ -113,6 +115,8 @@ def fit_priors(
         Laplace smoothing.
     min_observations
         Regimes with fewer training rows use the pooled estimates.
+    train_start, train_end
+        The training window, recorded with the priors (part of their version).
 
     Returns
     -------
@@ -146,15 +150,14 @@ def fit_priors(
             s: (float(x[~y, j].sum()) + alpha) / (n_down + 2 * alpha)
             for j, s in enumerate(ev.columns)
         }
-    index = evidence.index.get_level_values(-1) if len(evidence) else pd.Index([])
     return SignalPriors(
         signals=tuple(str(c) for c in evidence.columns),
         prior_up=prior,
         p_fire_up=fire_up,
         p_fire_down=fire_down,
         observations=counts,
-        train_start=str(index.min()) if len(index) else "",
-        train_end=str(index.max()) if len(index) else "",
+        train_start=train_start,
+        train_end=train_end,
         horizon=horizon,
         min_observations=min_observations,
     )

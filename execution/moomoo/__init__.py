@@ -1,0 +1,1 @@
+"""The moomoo broker: paper (SIMULATE) by default, live only behind two switches."""

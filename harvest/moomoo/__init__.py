@@ -1,0 +1,1 @@
+"""moomoo OpenAPI adapters: safe SDK access (connection), the quote source, rate limits."""

@@ -22,16 +22,12 @@ from strategies.indicators import IndicatorDef, Resolved, get, resolve
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
-# Conditions that mark a moment (they need their state to survive a confirmation delay).
-EVENTS = frozenset({"crossover", "crossunder", "detected"})
-
 
 @dataclass(frozen=True)
 class Evaluated:
-    """A signal's condition per bar, the state it establishes, and the value it tested."""
+    """A signal's condition per bar and the value it tested."""
 
     fired: BoolArray
-    state: BoolArray | None
     value: FloatArray
 
 
@@ -91,7 +87,6 @@ def evaluate_signal(
     lines_below = [_lag(col(k), d.reference_lag) for k in d.below]
     two_lines = "fast" in r.columns and "slow" in r.columns
     level = values[0] if values else None
-    state: BoolArray | None = None
     if condition in ("crossover", "crossunder"):
         up = condition == "crossover"
         if two_lines:
@@ -101,7 +96,6 @@ def evaluate_signal(
         else:
             a, b = close, (lines_above if up else lines_below or lines_above)[0]
         fired = cond.crossover(a, b) if up else cond.crossunder(a, b)
-        state = cond.greater_than(a, b) if up else cond.less_than(a, b)
     elif condition == "between":
         fired = cond.between(value, values[0], values[1])  # type: ignore[index]
     elif condition in ("greater_than", "less_than"):
@@ -130,7 +124,7 @@ def evaluate_signal(
         )
     else:
         raise ValueError(f"{indicator}: unknown condition {condition!r}")
-    return Evaluated(np.asarray(fired, dtype=bool), state, np.asarray(value, dtype=float))
+    return Evaluated(np.asarray(fired, dtype=bool), np.asarray(value, dtype=float))
 
 
 def _trend_state(

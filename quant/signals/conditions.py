@@ -7,8 +7,6 @@ close. Comparisons with NaN (indicator warm-up) are ``False``, never a guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import numpy.typing as npt
 
@@ -16,8 +14,6 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 __all__ = [
-    "CONDITIONS",
-    "EVENT_CONDITIONS",
     "between",
     "confirmed",
     "crossover",
@@ -115,19 +111,3 @@ def confirmed(condition: BoolArray, delay: int, state: BoolArray | None = None) 
     out[delay:] = condition[: n - delay] & (held[delay:] == delay)
     return out
 
-
-# Name -> arity for the strategy vocabulary: which conditions are events (confirmation needs
-# the state they establish) and which are states.
-EVENT_CONDITIONS = frozenset({"crossover", "crossunder", "detected"})
-CONDITIONS: dict[str, Callable[..., BoolArray]] = {
-    "crossover": crossover,
-    "crossunder": crossunder,
-    "between": between,
-    "greater_than": greater_than,
-    "less_than": less_than,
-    "price_above": greater_than,
-    "price_below": less_than,
-    "rising": rising,
-    "falling": falling,
-    "detected": detected,
-}

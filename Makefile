@@ -29,7 +29,7 @@ run: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml ## materialize every asse
 	$(BIN)/drilldown run
 
 test: $(STAMP) $(MANIFEST) ## the whole test suite
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 ui: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml ## the Dagster UI on 127.0.0.1:3000
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

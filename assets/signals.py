@@ -1,10 +1,11 @@
 """Signals: every registered strategy file evaluated on point-in-time data, per trading day.
 
-For the run's trading days, each strategy's Bayesian priors are counted on the history whose
-outcomes were known before the first day (stored, versioned, in analytics.signal_priors),
-then the strategy is evaluated on every bar close of those days (strategies.evaluate) and its
-entry signals, with posterior, confidence, regime and reasons, replace those days in
-analytics.signals.
+The run's trading days are walked forward month by month: for each month, each strategy's
+Bayesian priors are counted on the outcomes known before the month's first day (stored,
+versioned, in analytics.signal_priors), then the strategy is evaluated on every bar close of
+that month (strategies.evaluate). Its entry signals, with posterior, confidence, regime and
+reasons, replace the run's days in analytics.signals. A strategy whose universe has no bars
+in the warehouse (FX carry on a stocks-only harvest) is skipped and said so.
 """
 
 from datetime import date, datetime, time
@@ -19,7 +20,7 @@ from assets.level4_indicators import load_bars
 from harvest.contracts import conform
 from pipelines.partitions import trading_days
 from pipelines.resources import SourceResource, WarehouseResource
-from strategies.evaluate import StrategyData, evaluate_strategy, fit_strategy_priors
+from strategies.evaluate import StrategyData, evaluate_strategy, fit_strategy_priors, has_bars
 from strategies.library import registered_strategies
 from strategies.spec import load_strategy
 from warehouse import Scope, Warehouse
@@ -29,6 +30,16 @@ GROUP = "signals"
 NEW_YORK = ZoneInfo("America/New_York")
 # History before the first day: indicator warm-up plus a training window for the priors.
 HISTORY_BARS = {"daily": 600, "1h": 1200, "15m": 2000, "5m": 3000, "1m": 3000}
+
+
+def _months(start: date, end: date) -> list[tuple[date, date]]:
+    """Return the run's trading days cut at calendar months: (first, last) trading day each."""
+    keys = [date.fromisoformat(k) for k in trading_days.get_partition_keys()]
+    days = [d for d in keys if start <= d <= end]
+    months: dict[tuple[int, int], list[date]] = {}
+    for d in days:
+        months.setdefault((d.year, d.month), []).append(d)
+    return [(m[0], m[-1]) for m in months.values()]
 
 
 def _optional(wh: Warehouse, table: str, sql: str) -> pd.DataFrame | None:
@@ -92,35 +103,45 @@ def signals(
     data = load_strategy_data(
         wh, start, end, source.symbols, {tf for s in specs for tf in s.timeframes()}
     )
-    first = pd.Timestamp(datetime.combine(start, time.min, NEW_YORK)).tz_convert("UTC")
-    last = pd.Timestamp(datetime.combine(end, time.max, NEW_YORK)).tz_convert("UTC")
     frames, priors_rows, counts = [], [], {}
     for spec in specs:
-        priors = fit_strategy_priors(spec, data, first)
-        found = evaluate_strategy(spec, data, priors, start=first, end=last)
-        counts[spec.strategy_meta.name] = len(found)
-        frames.append(found)
-        priors_rows.append(
-            {
-                "spec_id": spec.spec_id,
-                "priors_version": priors.version,
-                "session_date": start,
-                "train_end": first,
-                "horizon": priors.horizon,
-                "observations": int(sum(priors.observations.values())),
-                "priors": priors.to_json(),
-                "available_at": first,
-            }
+        if not has_bars(spec, data):
+            context.log.info("%s: no bars for its universe; skipped", spec.strategy_meta.name)
+            continue
+        for first_day, last_day in _months(start, end):
+            first = pd.Timestamp(datetime.combine(first_day, time.min, NEW_YORK)).tz_convert("UTC")
+            last = pd.Timestamp(datetime.combine(last_day, time.max, NEW_YORK)).tz_convert("UTC")
+            priors = fit_strategy_priors(spec, data, first)
+            found = evaluate_strategy(spec, data, priors, start=first, end=last)
+            frames.append(found)
+            priors_rows.append(
+                {
+                    "spec_id": spec.spec_id,
+                    "priors_version": priors.version,
+                    "session_date": first_day,
+                    "train_end": first,
+                    "horizon": priors.horizon,
+                    "observations": int(sum(priors.observations.values())),
+                    "priors": priors.to_json(),
+                    "available_at": first,
+                }
+            )
+            counts[spec.strategy_meta.name] = counts.get(spec.strategy_meta.name, 0) + len(found)
+        context.log.info(
+            "%s (%s): %d signals",
+            spec.strategy_meta.name,
+            spec.spec_id,
+            counts[spec.strategy_meta.name],
         )
-        context.log.info("%s (%s): %d signals", spec.strategy_meta.name, spec.spec_id, len(found))
-    frame = pd.concat(frames, ignore_index=True)
+    frame = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=SIGNALS.column_names)
+    )
     frame["session_date"] = pd.to_datetime(frame["ts"], utc=True).dt.tz_convert(NEW_YORK).dt.date
     scope = Scope(start=start, end=end)
-    wh.replace(
-        SIGNAL_PRIORS,
-        conform(SIGNAL_PRIORS, pd.DataFrame(priors_rows)),
-        Scope(start=start, end=start),
-    )
+    priors_frame = pd.DataFrame(priors_rows, columns=SIGNAL_PRIORS.column_names)
+    wh.replace(SIGNAL_PRIORS, conform(SIGNAL_PRIORS, priors_frame), scope)
     rows = wh.replace(SIGNALS, conform(SIGNALS, frame), scope)
     return dg.MaterializeResult(
         metadata={

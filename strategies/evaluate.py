@@ -35,7 +35,13 @@ from strategies._signal_conditions import evaluate_signal
 from strategies.criteria import CRITERIA
 from strategies.spec import StrategySpec
 
-__all__ = ["SIGNAL_COLUMNS", "StrategyData", "evaluate_strategy", "fit_strategy_priors"]
+__all__ = [
+    "SIGNAL_COLUMNS",
+    "StrategyData",
+    "evaluate_strategy",
+    "fit_strategy_priors",
+    "has_bars",
+]
 
 TREND_EMA = 20  # trend of a timeframe for alignment: close above / below its EMA(20)
 ALIGNED = "timeframes_aligned"
@@ -327,6 +333,14 @@ def fit_strategy_priors(
         pd.concat(regimes, ignore_index=True),
         horizon=horizon,
         train_end=pd.Timestamp(train_end).isoformat(),
+    )
+
+
+def has_bars(spec: StrategySpec, data: StrategyData) -> bool:
+    """Return whether any instrument of the strategy's universe has primary-timeframe bars."""
+    return any(
+        len(data.symbol_bars(symbol).get(spec.primary_timeframe(), ())) > 0
+        for symbol in _universe(spec, data)
     )
 
 

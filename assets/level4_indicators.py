@@ -21,28 +21,12 @@ from pipelines.partitions import trading_days
 from pipelines.resources import SourceResource, WarehouseResource
 from quant.indicators.spec import IndicatorSpec, compute_wide, warmup_bars
 from strategies.indicator_set import indicators_in_use
-from warehouse import Scope, Warehouse
+from warehouse import Scope
+from warehouse.bars import load_bars
 from warehouse.tables import INDICATORS
 
 TIMEFRAMES = ("5m", "15m", "1h", "daily")
 _KEYS = ["symbol", "ts", "session_date"]
-
-_BARS_SQL = """
-WITH bars AS (
-    SELECT symbol, ts, session_date, open, high, low, close, volume
-    FROM {table}
-    WHERE session_date <= $end {timeframe_filter} {symbol_filter}
-),
-history AS (
-    SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY ts DESC) AS bars_back
-    FROM bars WHERE session_date < $start
-)
-SELECT symbol, ts, session_date, open, high, low, close, volume
-FROM history WHERE bars_back <= $warmup
-UNION ALL
-SELECT * FROM bars WHERE session_date >= $start
-ORDER BY symbol, ts
-"""
 
 _UNPIVOT_SQL = """
 SELECT symbol, '{timeframe}' AS timeframe, ts, CAST(session_date AS DATE) AS session_date,
@@ -50,28 +34,6 @@ SELECT symbol, '{timeframe}' AS timeframe, ts, CAST(session_date AS DATE) AS ses
 FROM (UNPIVOT wide ON COLUMNS(* EXCLUDE (symbol, ts, session_date)) INTO NAME name VALUE value)
 WHERE NOT isnan(value)
 """
-
-
-def load_bars(
-    wh: Warehouse,
-    timeframe: str,
-    start: date,
-    end: date,
-    warmup: int,
-    symbols: list[str] | None,
-) -> pd.DataFrame:
-    """Return bars of ``start``..``end`` plus ``warmup`` bars before, never after ``end``."""
-    params: dict[str, object] = {"start": start, "end": end, "warmup": warmup}
-    if symbols is not None:
-        params["symbols"] = symbols
-    sql = _BARS_SQL.format(
-        table="raw.daily_bars" if timeframe == "daily" else "raw.intraday_bars",
-        timeframe_filter="" if timeframe == "daily" else "AND timeframe = $timeframe",
-        symbol_filter="" if symbols is None else "AND symbol IN (SELECT unnest($symbols))",
-    )
-    if timeframe != "daily":
-        params["timeframe"] = timeframe
-    return wh.query(sql, params)
 
 
 def compute_indicators(

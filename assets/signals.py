@@ -8,6 +8,7 @@ reasons, replace the run's days in analytics.signals. A strategy whose universe 
 in the warehouse (FX carry on a stocks-only harvest) is skipped and said so.
 """
 
+import hashlib
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -16,20 +17,27 @@ import pandas as pd
 from dagster import AssetExecutionContext
 
 from assets._harvest import WAREHOUSE_POOL, partition_dates
-from assets.level4_indicators import load_bars
 from harvest.contracts import conform
 from pipelines.partitions import trading_days
 from pipelines.resources import SourceResource, WarehouseResource
-from strategies.evaluate import StrategyData, evaluate_strategy, fit_strategy_priors, has_bars
+from research.data import load_strategy_data
+from strategies.evaluate import evaluate_strategy, fit_strategy_priors, has_bars
 from strategies.library import registered_strategies
 from strategies.spec import load_strategy
-from warehouse import Scope, Warehouse
+from warehouse import Scope
 from warehouse.tables import SIGNAL_PRIORS, SIGNALS
 
 GROUP = "signals"
 NEW_YORK = ZoneInfo("America/New_York")
-# History before the first day: indicator warm-up plus a training window for the priors.
-HISTORY_BARS = {"daily": 600, "1h": 1200, "15m": 2000, "5m": 3000, "1m": 3000}
+
+
+def signal_batch_id(frame: pd.DataFrame, start: date, end: date) -> str:
+    """Return the id of a batch of signals: its days and a hash of what the rows say."""
+    content = frame.sort_values(["spec_id", "symbol", "ts"])[
+        ["spec_id", "symbol", "ts", "direction"]
+    ].to_csv(index=False)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return f"signals:{start.isoformat()}..{end.isoformat()}:{digest}"
 
 
 def _months(start: date, end: date) -> list[tuple[date, date]]:
@@ -40,38 +48,6 @@ def _months(start: date, end: date) -> list[tuple[date, date]]:
     for d in days:
         months.setdefault((d.year, d.month), []).append(d)
     return [(m[0], m[-1]) for m in months.values()]
-
-
-def _optional(wh: Warehouse, table: str, sql: str) -> pd.DataFrame | None:
-    return wh.query(sql) if table in wh.tables() else None
-
-
-def load_strategy_data(
-    wh: Warehouse, start: date, end: date, symbols: list[str] | None, timeframes: set[str]
-) -> StrategyData:
-    """Read everything the strategies need, up to the close of ``end``, from the warehouse."""
-    bars = {tf: load_bars(wh, tf, start, end, HISTORY_BARS[tf], symbols) for tf in timeframes}
-    return StrategyData(
-        bars=bars,
-        instruments=wh.query(
-            "SELECT symbol, asset_class, instrument_type, sector FROM raw.instruments"
-        ),
-        fundamentals=_optional(
-            wh,
-            "marts.fundamental_scores",
-            "SELECT * FROM marts.fundamental_scores WHERE basis = 'ttm'",
-        ),
-        earnings=_optional(wh, "raw.earnings", "SELECT * FROM raw.earnings"),
-        rates=_optional(
-            wh,
-            "raw.macro_series",
-            "SELECT series_id, value, available_at FROM raw.macro_series "
-            "WHERE series_id LIKE 'rate_%'",
-        ),
-        regimes=_optional(
-            wh, "analytics.regimes", "SELECT symbol, available_at, regime FROM analytics.regimes"
-        ),
-    )
 
 
 @dg.asset(
@@ -148,5 +124,8 @@ def signals(
             "dagster/row_count": rows,
             "strategies": len(specs),
             "signals per strategy": dg.MetadataValue.json(counts),
+            # The execution sensor's run key: the same signals never trade twice.
+            "batch_id": signal_batch_id(frame, start, end),
+            "last_session": end.isoformat(),
         }
     )

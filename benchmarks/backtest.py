@@ -37,10 +37,27 @@ FAST, SLOW, COMMISSION, CASH, SHARES = 10, 20, 0.002, 10_000.0, 10
 TARGET_BARS_PER_S = 10e6
 TARGET_UNIVERSE_MS = 200.0
 
-try:
-    import vectorbt as vbt
-except ImportError:  # optional anchor
-    vbt = None
+def _import_vectorbt():
+    try:
+        import plotly.graph_objs as go
+    except ImportError:
+        go = None
+    orig = go.layout.Template.__init__ if go else None
+    if go:
+        def init(self, arg=None, layout=None, data=None, **kw):
+            kw.setdefault("skip_invalid", True)
+            orig(self, arg, layout, data, **kw)
+        go.layout.Template.__init__ = init
+    try:
+        import vectorbt
+        return vectorbt
+    except ImportError:
+        return None
+    finally:
+        if go:
+            go.layout.Template.__init__ = orig
+
+vbt = _import_vectorbt()
 
 
 def goog_tiled(n: int) -> pd.DataFrame:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import typer
 
+from drilldown_cli.backtest import backtest
 from drilldown_cli.broker import app as broker_app
 from drilldown_cli.opend import opend_sim
 from drilldown_cli.strategy import strategy_app
+from drilldown_cli.walkforward import walk_forward
 
 app = typer.Typer(
     help="Drilldown: five-level market drill-down, scores, signals and paper trading.",
@@ -63,22 +65,53 @@ def run(
     ),
     days: int = typer.Option(504, help="Trading days of bars to harvest, ending at as_of."),
     seed: int = typer.Option(7, help="Seed of the synthetic market."),
+    paper: bool = typer.Option(
+        True,
+        "--paper-session/--no-paper-session",
+        help="End with a paper-trading session on the last day (a fresh demo paper account).",
+    ),
 ) -> None:
-    """Materialize every asset for the demo universe on the synthetic market and summarise."""
+    """Materialize every asset for the demo universe on the synthetic market and summarise.
+
+    Then trade the last session on the paper simulator through the risk gate, one
+    execute_signals run per cycle, and print the orders placed and rejected.
+    """
     from harvest.calendar import previous_trading_days
     from harvest.synthetic.source import last_closed_session
-    from pipelines.resources import SourceResource, WarehouseResource
-    from pipelines.run import run_assets
+    from pipelines.resources import BrokerResource, SourceResource, WarehouseResource
+    from pipelines.run import paper_session, run_assets
 
     end = date.fromisoformat(as_of) if as_of else last_closed_session()
     start = previous_trading_days(end, days)[0]
     source = SourceResource(seed=seed, as_of=end.isoformat())
     warehouse = WarehouseResource()
     typer.echo(f"Harvesting the synthetic demo universe, {start} .. {end} (seed {seed})")
+    instance = _instance()
     outcome = run_assets(
-        source=source, warehouse=warehouse, start=start, end=end, instance=_instance()
+        source=source, warehouse=warehouse, start=start, end=end, instance=instance
     )
-    raise typer.Exit(_report(outcome, warehouse.get()))
+    code = _report(outcome, warehouse.get())
+    if code or not paper:
+        raise typer.Exit(code)
+    typer.echo(f"\nPaper-trading {end} on the simulated broker (fresh demo account) ...")
+    done = paper_session(
+        warehouse=warehouse,
+        session=end,
+        broker=BrokerResource(seed=seed, as_of=end.isoformat()),
+        instance=instance,
+    )
+    _print_session(done)
+
+
+def _print_session(done) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_colwidth", 70):
+        typer.echo(f"{len(done.runs)} execute_signals runs (cycles) on {done.session}.")
+        typer.echo(f"\nOrders placed ({len(done.orders)}):")
+        typer.echo(done.orders.to_string(index=False) if len(done.orders) else "  none")
+        typer.echo(f"\nRejected ({len(done.rejected)}):")
+        typer.echo(done.rejected.to_string(index=False) if len(done.rejected) else "  none")
 
 
 @app.command()
@@ -136,6 +169,8 @@ def harvest(
 
 
 app.add_typer(strategy_app, name="strategy")
+app.command("backtest")(backtest)
+app.command("walk-forward")(walk_forward)
 app.add_typer(broker_app, name="broker")
 app.command("opend-sim")(opend_sim)
 

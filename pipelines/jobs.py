@@ -12,10 +12,21 @@ LEVEL_GROUPS = {
     5: "level5_alternative",
 }
 
+EXECUTION_GROUP = "execution"
+
 main_job = dg.define_asset_job(
     "drilldown_main",
-    selection=dg.AssetSelection.all(),
-    description="Materialize every asset of the project: all five drill-down levels.",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(EXECUTION_GROUP),
+    description="Materialize every asset of the project: all five drill-down levels, scores, "
+    "indicators, regimes, signals and research. Trading is its own job (execute_signals).",
+)
+
+execute_signals_job = dg.define_asset_job(
+    "execute_signals",
+    selection=dg.AssetSelection.groups(EXECUTION_GROUP),
+    description="One trading cycle: fresh signals through the risk gate to the broker (paper "
+    "by default), recorded in trading.*; then the portfolio snapshot and its limit checks.",
+    tags={"dagster/max_retries": "1"},
 )
 
 

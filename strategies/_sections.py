@@ -173,9 +173,13 @@ _STOP_FIELDS = {
 
 
 class StopLoss(Strict):
-    """The initial stop: at a technical level, a percent, ATRs, or a chandelier exit."""
+    """The initial stop: at a technical level, a percent, ATRs, or a chandelier exit.
 
-    type: Literal["technical", "percent", "atr", "chandelier"] = "technical"
+    ``none`` says the strategy has no stop: it leaves on an opposite entry signal, a time
+    stop or a target in percent (a stop-and-reverse system).
+    """
+
+    type: Literal["technical", "percent", "atr", "chandelier", "none"] = "technical"
     reference: (
         Literal[
             "recent_swing_low",
@@ -207,6 +211,8 @@ class StopLoss(Strict):
                     issues.append(((name,), f"only for type {kind!r}"))
                 elif kind == self.type and not given and kind != "chandelier":
                     issues.append(((name,), f"required for type {kind!r}"))
+        if self.type == "none" and self.max_risk_percent is not None:
+            issues.append((("max_risk_percent",), "needs a stop; type 'none' has none"))
         raise_issues("StopLoss", issues)
         if self.type == "chandelier":
             object.__setattr__(self, "period", self.period or 22)
@@ -227,6 +233,21 @@ class ExitConditions(Strict):
     take_profit: TakeProfit | None = None
     stop_loss: StopLoss
     time_stop: TimeStop | None = None
+
+    @model_validator(mode="after")
+    def _risk_needs_a_stop(self) -> ExitConditions:
+        issues: list[Issue] = []
+        tp = self.take_profit
+        if self.stop_loss.type == "none" and tp is not None:
+            # R is the distance to the initial stop: without a stop there is no R.
+            if tp.type == "risk_multiple":
+                issues.append((("take_profit", "type"), "a risk multiple needs a stop_loss"))
+            if tp.trailing_stop is not None:
+                issues.append(
+                    (("take_profit", "trailing_stop"), "activates at R: needs a stop_loss")
+                )
+        raise_issues("ExitConditions", issues)
+        return self
 
 
 class PositionSizing(Strict):
@@ -285,3 +306,41 @@ class ExecutionRules(Strict):
     partial_fills: Literal["accept", "reject"] = "accept"
     time_in_force: Literal["GTC", "DAY", "IOC"] = "DAY"
     mock_trading: MockTrading = Field(default_factory=MockTrading)
+
+
+class BacktestSettings(Strict):
+    """How ``drilldown backtest`` and the research assets simulate the strategy.
+
+    ``engine``: the event-driven engine (shared fill model, the exit conditions, sizing and
+    execution rules; ``commission`` None for the moomoo US preset, or a fraction of the
+    traded value). ``signal``: ``quant.backtest.simulate``, backtesting.py's semantics: a
+    position changes only on an entry signal (an opposite one reverses), orders fill at the
+    next open (``fill``), ``size`` is ``all_in``, a fraction of equity or a share count and
+    ``commission`` a fraction of the traded value; it has no stops, targets or time stops.
+    """
+
+    mode: Literal["signal", "engine"] = "engine"
+    cash: float = Field(100_000.0, gt=0, description="Starting cash.")
+    fill: Literal["next_open", "close"] | None = Field(
+        None, description="Signal mode: fill at the next open (default) or this close."
+    )
+    size: Literal["all_in"] | Annotated[int, Field(ge=1)] | Annotated[
+        float, Field(gt=0, lt=1)
+    ] | None = Field(
+        None, description="Signal mode: all_in (default), a fraction of equity, or shares."
+    )
+    commission: float | None = Field(
+        None, ge=0, lt=1, description="Fraction of the traded value per fill."
+    )
+
+    @model_validator(mode="after")
+    def _signal_only(self) -> BacktestSettings:
+        issues: list[Issue] = []
+        if self.mode != "signal":
+            issues += [
+                ((name,), "only for mode 'signal'")
+                for name in ("fill", "size")
+                if getattr(self, name) is not None
+            ]
+        raise_issues("BacktestSettings", issues)
+        return self

@@ -31,6 +31,7 @@ import quant.indicators as qi
 from quant.signals.bayes import SignalPriors, fit_priors, posterior
 from quant.signals.conditions import confirmed
 from quant.signals.timeframes import DEFAULT_ALIGNMENT_WEIGHTS, asof, timeframe_alignment
+from strategies._sides import side_specs
 from strategies._signal_conditions import evaluate_signal
 from strategies.criteria import CRITERIA
 from strategies.spec import StrategySpec
@@ -41,6 +42,7 @@ __all__ = [
     "evaluate_strategy",
     "fit_strategy_priors",
     "has_bars",
+    "universe",
 ]
 
 TREND_EMA = 20  # trend of a timeframe for alignment: close above / below its EMA(20)
@@ -184,7 +186,9 @@ def _criterion_values(name: str, data: StrategyData, symbol: str, times: np.ndar
     if c.table == "marts.fundamental_scores":
         if data.fundamentals is None:
             return nan
-        rows = data.fundamentals[data.fundamentals["symbol"] == symbol]
+        f = data.fundamentals
+        # Only the two columns read: the mart is wide, and copying it per criterion was slow.
+        rows = f.loc[f["symbol"] == symbol, ["available_at", c.column]]
         return _asof_frame(times, rows, "available_at", [c.column])[c.column].to_numpy(float)
     if c.table == "raw.earnings":
         return _earnings_values(name, data, symbol, times)
@@ -245,10 +249,9 @@ def _compute_evidence(
     spec: StrategySpec, data: StrategyData, symbol: str
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     primary = spec.primary_timeframe()
-    frames = {
-        tf: b[b["symbol"] == symbol].sort_values("ts").reset_index(drop=True)
-        for tf, b in data.bars.items()
-    }
+    # The per-symbol split made once in StrategyData, with its integer session: filtering
+    # the long frames here cost a scan of every symbol's bars per symbol.
+    frames = data.symbol_bars(symbol)
     base = frames.get(primary)
     if base is None or base.empty:
         return None
@@ -300,14 +303,16 @@ def fit_strategy_priors(
 
     The outcome is whether the trade's direction paid over the next ``time_stop.max_bars``
     bars (10 without a time stop), close to close; a bar counts only when that horizon ended
-    at or before ``train_end``.
+    at or before ``train_end``. A ``long_short`` strategy pools both sides: each side's
+    decision bars, with its own (mirrored) signals as evidence and its own direction as the
+    outcome, so its signal columns name the same evidence on either side.
     """
     end = pd.Timestamp(train_end).tz_convert("UTC").value
     horizon = _horizon(spec)
-    direction = 1 if spec.entry_conditions.direction == "long" else -1
     evidence, outcomes, regimes = [], [], []
-    for symbol in _universe(spec, data):
-        got = _evidence(spec, data, symbol)
+    for side, symbol in ((s, sym) for s in side_specs(spec) for sym in _universe(s, data)):
+        direction = 1 if side.entry_conditions.direction == "long" else -1
+        got = _evidence(side, data, symbol)
         if got is None:
             continue
         base, ev = got
@@ -344,6 +349,14 @@ def has_bars(spec: StrategySpec, data: StrategyData) -> bool:
     )
 
 
+def universe(spec: StrategySpec, data: StrategyData) -> list[str]:
+    """Return the symbols the strategy trades: its universe filters, or its asset classes.
+
+    ETFs are left out (they are benchmarks and sector proxies, not candidates).
+    """
+    return _universe(spec, data)
+
+
 def _universe(spec: StrategySpec, data: StrategyData) -> list[str]:
     inst = data.instruments
     wanted = spec.universe
@@ -373,7 +386,16 @@ def evaluate_strategy(
 
     One row per (symbol, decision time) where the gate passes and the confluence reached the
     threshold on ``confirmation_delay + 1`` consecutive bars; columns :data:`SIGNAL_COLUMNS`.
+    A ``long_short`` strategy returns the signals of both sides (``strategies._sides``);
+    a bar where both sides fire has no direction and gives no signal.
     """
+    sides = side_specs(spec)
+    if len(sides) > 1:
+        frames = [evaluate_strategy(s, data, priors, start=start, end=end) for s in sides]
+        both = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+        both["spec_id"] = spec.spec_id
+        both = both[~both.duplicated(["symbol", "ts"], keep=False)]
+        return both.sort_values(["symbol", "ts"], kind="stable").reset_index(drop=True)
     lo = pd.Timestamp(start).tz_convert("UTC").value if start is not None else None
     hi = pd.Timestamp(end).tz_convert("UTC").value if end is not None else None
     signals = spec.entry_conditions.technical_signals
@@ -411,9 +433,8 @@ def evaluate_strategy(
             continue
         regime = _regime(data, symbol, times[keep])
         evidence_cols = [c for c in ev.columns if not c.startswith("value:") and c != "alignment"]
+        # The priors' outcome is already "this direction paid": no flip for shorts.
         post = posterior(ev.loc[keep, evidence_cols].reset_index(drop=True), priors, regime)
-        if direction == "short":
-            post = 1.0 - post
         known = np.isfinite(fired[keep]).mean(axis=1)
         depth = np.array(
             [min(1.0, priors.observations[priors.regime_key(r)] / 500) for r in regime]

@@ -99,6 +99,8 @@ def _exit_lines(stop: StopLoss, target: TakeProfit | None, time: TimeStop | None
         where = f"{_pct(stop.percent or 0)} from entry"
     elif stop.type == "atr":
         where = f"{_n(stop.atr_multiple or 0)} ATR from entry"
+    elif stop.type == "none":
+        where = "none (an opposite entry signal reverses the position)"
     else:
         where = (
             f"chandelier exit: {_n(stop.multiplier or 3)} ATR from the {stop.period}-bar extreme"

@@ -24,7 +24,9 @@ from pydantic import Field, ValidationError, WithJsonSchema, create_model, model
 
 from strategies._errors import Issue, error_lines, raise_issues
 from strategies._formats import BarsField
+from strategies._optimization import Optimization, path_issues
 from strategies._sections import (
+    BacktestSettings,
     BarTimeframe,
     ExecutionRules,
     ExitConditions,
@@ -154,7 +156,11 @@ class TechnicalSignal(Strict):
 class EntryConditions(Strict):
     """When to enter: the fundamental gate, then the weighted technical signals."""
 
-    direction: Literal["long", "short"] = "long"
+    direction: Literal["long", "short", "long_short"] = Field(
+        "long",
+        description="long, short, or long_short: short entries mirror the signals "
+        "(crossover <-> crossunder, levels reflected) and an opposite entry reverses.",
+    )
     fundamental_gate: FundamentalGate | None = None  # type: ignore[valid-type]
     technical_signals: list[TechnicalSignal] = Field(min_length=1)
     confluence_threshold: float = Field(
@@ -191,6 +197,36 @@ class StrategySpec(Strict):
     exit_conditions: ExitConditions
     risk_management: RiskManagement = Field(default_factory=RiskManagement)
     execution_rules: ExecutionRules = Field(default_factory=ExecutionRules)
+    backtest: BacktestSettings | None = Field(
+        None, description="How backtests simulate it; the event-driven engine when absent."
+    )
+    optimization: Optimization | None = Field(
+        None, description="Parameter ranges and windows for walk-forward optimization."
+    )
+
+    @model_validator(mode="after")
+    def _optimization_paths(self) -> StrategySpec:
+        # The paths name values of this very file, so they are checked on the whole spec.
+        if self.optimization is not None:
+            raise_issues("StrategySpec", path_issues(self.optimization, self.normalized()))
+        return self
+
+    @model_validator(mode="after")
+    def _signal_mode_exits(self) -> StrategySpec:
+        if self.backtest is None or self.backtest.mode != "signal":
+            return self
+        ex = self.exit_conditions
+        why = "backtest.mode 'signal' only reverses on entry signals"
+        issues: list[Issue] = []
+        if ex.stop_loss.type != "none":
+            issues.append((("exit_conditions", "stop_loss", "type"), f"{why}: use 'none'"))
+        issues += [
+            (("exit_conditions", name), f"{why}: remove it, or use mode 'engine'")
+            for name in ("take_profit", "time_stop")
+            if getattr(ex, name) is not None
+        ]
+        raise_issues("StrategySpec", issues)
+        return self
 
     def normalized(self) -> dict[str, Any]:
         """Return the parsed file with defaults applied, without ``$schema`` or nulls."""

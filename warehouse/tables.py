@@ -7,6 +7,7 @@ Every row carries ``available_at``: the close of the last bar it uses.
 from __future__ import annotations
 
 from harvest.contracts import Table, col
+from quant.backtest.engine import TRADE_LOG_SCHEMA
 
 _AVAILABLE = col("available_at", "TIMESTAMPTZ", "Close of the last bar the value uses (UTC).")
 
@@ -293,6 +294,171 @@ SIGNAL_PRIORS = Table(
     level=5,
 )
 
+_WF_ID = col("wf_id", "VARCHAR", "Walk-forward run: hash of spec_id, dates, symbols, settings.")
+
+WALK_FORWARD_RUNS = Table(
+    "analytics",
+    "walk_forward_runs",
+    (
+        _WF_ID,
+        col("spec_id", "VARCHAR", "The strategy file version optimized."),
+        col("strategy", "VARCHAR"),
+        col("start_date", "DATE", "First trading day of the data."),
+        col("end_date", "DATE", "Last trading day of the data."),
+        col("symbols", "VARCHAR", "JSON list; empty for the strategy's whole universe."),
+        col("settings", "VARCHAR", "JSON: scheme, window lengths, method, objective, min_trades."),
+        col("n_windows", "INTEGER"),
+        col("windows_in_cash", "INTEGER", "Windows where no candidate met the constraints."),
+        col("oos_return_pct", "DOUBLE", "Return of the stitched out-of-sample equity."),
+        col("oos_sharpe", "DOUBLE", null=True),
+        col("oos_max_drawdown_pct", "DOUBLE"),
+        col("oos_trades", "INTEGER"),
+        col("efficiency", "DOUBLE", "Walk-forward efficiency: OOS / mean IS annual return.",
+            null=True),
+        col("objective_ratio", "DOUBLE", "Mean OOS / mean IS objective.", null=True),
+        col("mean_neighbour_drop", "DOUBLE", "Objective lost next to the optimum, mean.",
+            null=True),
+        col("stats", "VARCHAR", "JSON: statistics of the stitched out-of-sample equity."),
+        col("stability", "VARCHAR", "JSON: the parameter stability report."),
+        col("regimes", "VARCHAR", "JSON: results split by market state.", null=True),
+        col("created_at", "TIMESTAMPTZ", "When the run was written (UTC)."),
+    ),
+    ("wf_id",),
+    "Walk-forward optimization runs of strategy files: out-of-sample results, efficiency, "
+    "parameter stability and the split by market state (docs/walkforward.md).",
+    level=5,
+)
+
+WALK_FORWARD_WINDOWS = Table(
+    "analytics",
+    "walk_forward_windows",
+    (
+        _WF_ID,
+        col("window", "INTEGER", "Position in the plan, from 0."),
+        col("is_start", "DATE"),
+        col("is_end", "DATE"),
+        col("oos_start", "DATE"),
+        col("oos_end", "DATE"),
+        col("params", "VARCHAR", "JSON: chosen parameter values by path; null when in cash.",
+            null=True),
+        col("window_spec_id", "VARCHAR", "spec_id of the strategy with those values.",
+            null=True),
+        col("candidates", "INTEGER"),
+        col("feasible", "INTEGER", "Candidates meeting the minimum trades."),
+        col("is_score", "DOUBLE", null=True),
+        col("oos_score", "DOUBLE", null=True),
+        col("is_return_pct", "DOUBLE", null=True),
+        col("oos_return_pct", "DOUBLE"),
+        col("is_trades", "INTEGER"),
+        col("oos_trades", "INTEGER"),
+        col("efficiency", "DOUBLE", null=True),
+        col("neighbour_drop", "DOUBLE", null=True),
+        col("equity_start", "DOUBLE", "Stitched equity when the window starts."),
+        col("equity_end", "DOUBLE"),
+    ),
+    ("wf_id", "window"),
+    "One row per walk-forward window: the in-sample optimum and its out-of-sample result.",
+    level=5,
+)
+
+WALK_FORWARD_EQUITY = Table(
+    "analytics",
+    "walk_forward_equity",
+    (
+        _WF_ID,
+        col("ts", "TIMESTAMPTZ", "Bar (session date at 00:00 UTC for daily bars)."),
+        col("window", "INTEGER"),
+        col("equity", "DOUBLE", "Stitched out-of-sample equity."),
+        col("market_state", "VARCHAR", "bull, bear, high_volatility or unknown.", null=True),
+    ),
+    ("wf_id", "ts"),
+    "The stitched out-of-sample equity of each walk-forward run.",
+    level=5,
+)
+
+_RUN_ID = col("run_id", "VARCHAR", "Backtest run: hash of spec_id, window, symbols, parameters.")
+# The trade log's context and risk columns are empty when the signal or the stop gave none.
+_TRADE_LOG_NULLABLE = {
+    "strategy_instance_id", "initial_risk", "r_multiple", "drawdown_contribution",
+    "fundamental_score", "technical_confluence", "market_regime",
+}
+_TRADE_LOG_DOCS = {
+    "side": "buy (a long) or sell (a short): the entry side.",
+    "entry_fill_quality": "full or partial.",
+    "exit_reason": "stop_loss, take_profit, trailing_stop, chandelier, time_stop, "
+    "signal_exit, margin_call or end_of_data (still open, marked at the last close).",
+    "initial_risk": "Money lost at the initial stop (risk per share x quantity).",
+    "r_multiple": "pnl / initial_risk.",
+    "drawdown_contribution": "Maximum adverse excursion x quantity / equity at the decision.",
+    "pnl": "Net of every cost.",
+    "costs": "Commissions and fees of entry and exit.",
+}
+
+BACKTEST_RUNS = Table(
+    "analytics",
+    "backtest_runs",
+    (
+        _RUN_ID,
+        col("spec_id", "VARCHAR", "The strategy file version backtested."),
+        col("strategy", "VARCHAR"),
+        col("mode", "VARCHAR", "engine (event-driven, fill model) or signal (simulate)."),
+        col("timeframe", "VARCHAR", "The strategy's primary timeframe."),
+        col("start_date", "DATE", "First trading day simulated."),
+        col("end_date", "DATE", "Last trading day simulated."),
+        col("symbols", "VARCHAR", "JSON list of the symbols with bars in the window."),
+        col("parameters", "VARCHAR", "JSON: cash, exits, sizing, fill model, costs, seed."),
+        col("stats", "VARCHAR", "JSON: quant.backtest.stats.compute_stats of the run."),
+        col("costs", "VARCHAR", "JSON: explicit and implicit cost totals (tca_summary)."),
+        col("notes", "VARCHAR", "JSON list: where the run differs from the file."),
+        col("n_signals", "INTEGER", "Entry signals evaluated in the window."),
+        col("n_trades", "INTEGER", "Closed trades."),
+        col("equity_final", "DOUBLE"),
+        col("return_pct", "DOUBLE"),
+        col("sharpe", "DOUBLE", null=True),
+        col("max_drawdown_pct", "DOUBLE"),
+        col("report_path", "VARCHAR", "The HTML report, when one was written.", null=True),
+        col("created_at", "TIMESTAMPTZ", "When the run was written (UTC)."),
+        col("available_at", "TIMESTAMPTZ", "Close of the last bar the run used (UTC)."),
+    ),
+    ("run_id",),
+    "Backtests of strategy files: one row per run with its window, parameters, statistics, "
+    "costs and report (docs/backtest.md, 'Backtesting a strategy file').",
+    time_column="end_date",
+    level=5,
+)
+
+BACKTEST_TRADES = Table(
+    "analytics",
+    "backtest_trades",
+    (
+        _RUN_ID,
+        *(
+            col(name, dtype, _TRADE_LOG_DOCS.get(name, ""), null=name in _TRADE_LOG_NULLABLE)
+            for name, dtype in TRADE_LOG_SCHEMA.items()
+        ),
+    ),
+    ("run_id", "trade_id"),
+    "The seed's trade log (6.2) of every backtest run: one row per trade with entry, exit "
+    "and its reason, risk (R multiple) and context (fundamental score, confluence, regime).",
+    time_column="entry_timestamp",
+    level=5,
+)
+
+BACKTEST_EQUITY = Table(
+    "analytics",
+    "backtest_equity",
+    (
+        _RUN_ID,
+        col("ts", "TIMESTAMPTZ", "Close of the bar the equity is marked at (UTC)."),
+        col("equity", "DOUBLE", "Cash plus positions marked at the close."),
+        col("drawdown_pct", "DOUBLE", "Below the running peak, in percent (0 at a peak)."),
+    ),
+    ("run_id", "ts"),
+    "Equity curve and underwater curve of every backtest run.",
+    time_column="ts",
+    level=5,
+)
+
 ANALYTICS_TABLES = (
     CROSS_ASSET_CORRELATIONS,
     SECTOR_STRENGTH,
@@ -305,4 +471,10 @@ ANALYTICS_TABLES = (
     MARKET_REGIME,
     SIGNALS,
     SIGNAL_PRIORS,
+    WALK_FORWARD_RUNS,
+    WALK_FORWARD_WINDOWS,
+    WALK_FORWARD_EQUITY,
+    BACKTEST_RUNS,
+    BACKTEST_TRADES,
+    BACKTEST_EQUITY,
 )

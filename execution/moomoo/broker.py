@@ -137,6 +137,21 @@ class MoomooBroker:
         """Return the SDK's ``TrdEnv`` of this broker."""
         return self._sdk.TrdEnv.REAL if self._password else self._sdk.TrdEnv.SIMULATE
 
+    def tradable(self, symbol: str) -> bool:
+        """Return whether ``symbol`` has a moomoo trading market this broker can reach."""
+        try:
+            self._kind(symbol)
+        except BrokerError:
+            return False
+        return True
+
+    def now(self) -> pd.Timestamp:
+        """Return OpenD's server time (UTC), the clock its orders meet (GetGlobalState)."""
+        ret, state = self._context("US").get_global_state()
+        if ret != self._sdk.RET_OK:
+            raise BrokerError(f"get_global_state: {state}")
+        return pd.Timestamp(int(state["timestamp"]), unit="s", tz="UTC")
+
     def _kind(self, symbol: str) -> str:
         if symbol in self.futures:
             return "FUTURES"

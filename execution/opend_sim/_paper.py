@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -129,7 +130,7 @@ class PaperLedger:
         self._ids = itertools.count(5_000_001)
         self.placed = 0
         self._fed: dict[str, int] = {}
-        self._closed_session = False
+        self._closed_session: date | None = None  # the last session whose DAY orders expired
         self.accounts = {
             a.acc_id: a
             for a in (
@@ -296,8 +297,8 @@ class PaperLedger:
                 symbols = {r.symbol for r in acc.orders.values() if r.is_open}
                 for symbol in symbols:
                     changed += self._feed(acc, symbol, now)
-            if not self._closed_session and self._after_close(now):
-                self._closed_session = True
+            if self._closed_session != self.market.today and self._after_close(now):
+                self._closed_session = self.market.today
                 for acc in self.accounts.values():
                     acc.state, expired = end_session(acc.state)
                     for os in expired:
@@ -305,6 +306,39 @@ class PaperLedger:
                         record.state, record.updated = os, now
                         changed.append(record)
         return changed
+
+    def holdings(self, acc: SimAccount) -> list[tuple[str, int, float, float]]:
+        """Return ``(symbol, signed qty, average cost, last price)`` of each open position."""
+        with self.lock:
+            out = []
+            for symbol, qty in sorted(acc.state.positions.items()):
+                if qty:
+                    price = self.market.last_price(symbol)
+                    out.append((symbol, int(qty), acc.cost.get(symbol, price), price))
+            return out
+
+    def funds(self, acc: SimAccount) -> dict[str, float]:
+        """Return cash, long and short market value, frozen cash, total assets and power."""
+        with self.lock:
+            longs = shorts = 0.0
+            for _, qty, _, price in self.holdings(acc):
+                value = qty * price
+                longs, shorts = (longs + value, shorts) if value >= 0 else (longs, shorts - value)
+            # Cash a resting buy limit would spend is frozen, as at moomoo.
+            frozen = sum(
+                r.price * r.state.remaining
+                for r in acc.orders.values()
+                if r.is_open and r.trd_side in (BUY, BUY_BACK) and r.order_type == NORMAL
+            )
+            cash = acc.state.cash
+        return {
+            "cash": cash,
+            "long_mv": longs,
+            "short_mv": shorts,
+            "frozen": frozen,
+            "total": cash + longs - shorts,
+            "power": max(cash - frozen, 0.0),
+        }
 
     def _after_close(self, now: pd.Timestamp) -> bool:
         close = pd.Timestamp.combine(self.market.today, pd.Timestamp("16:00").time())

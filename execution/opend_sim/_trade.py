@@ -179,26 +179,21 @@ def get_position_list(sim: OpenDSimulator, conn: ClientConnection, req: Any) -> 
         sim.limits.check(2102, "position_list_query", acc.acc_id)
     rsp = success(2102)
     _header(rsp.s2c.header, acc)
-    with sim.ledger.lock:
-        for i, (symbol, qty) in enumerate(sorted(acc.state.positions.items())):
-            if not qty:
-                continue
-            market, code = symbol.split(".", 1)
-            price = sim.market.last_price(symbol)
-            cost = acc.cost.get(symbol, price)
-            p = rsp.s2c.positionList.add()
-            p.positionID, p.positionSide = i + 1, 0 if qty > 0 else 1
-            p.code, p.name = code, sim.market.spec(symbol).name
-            p.qty, p.canSellQty = float(abs(qty)), float(max(qty, 0))
-            p.price, p.costPrice, p.val = price, cost, qty * price
-            p.plVal = (price - cost) * qty
-            p.plRatio = (price / cost - 1.0) * 100.0 * (1 if qty > 0 else -1) if cost else 0.0
-            p.secMarket, p.currency, p.trdMarket = (
-                SEC_MARKET.get(market, 0),
-                acc.currency,
-                acc.markets[0],
-            )
-            p.averageCostPrice = p.dilutedCostPrice = cost
+    for i, (symbol, qty, cost, price) in enumerate(sim.ledger.holdings(acc)):
+        market, code = symbol.split(".", 1)
+        p = rsp.s2c.positionList.add()
+        p.positionID, p.positionSide = i + 1, 0 if qty > 0 else 1
+        p.code, p.name = code, sim.market.spec(symbol).name
+        p.qty, p.canSellQty = float(abs(qty)), float(max(qty, 0))
+        p.price, p.costPrice, p.val = price, cost, qty * price
+        p.plVal = (price - cost) * qty
+        p.plRatio = (price / cost - 1.0) * 100.0 * (1 if qty > 0 else -1) if cost else 0.0
+        p.secMarket, p.currency, p.trdMarket = (
+            SEC_MARKET.get(market, 0),
+            acc.currency,
+            acc.markets[0],
+        )
+        p.averageCostPrice = p.dilutedCostPrice = cost
     return rsp
 
 
@@ -207,25 +202,15 @@ def get_funds(sim: OpenDSimulator, conn: ClientConnection, req: Any) -> Any:
     acc = _account(sim, c2s.header)
     if c2s.HasField("refreshCache") and c2s.refreshCache:
         sim.limits.check(2101, "accinfo_query", acc.acc_id)
-    with sim.ledger.lock:
-        state = acc.state
-        longs = shorts = 0.0
-        for symbol, qty in state.positions.items():
-            value = qty * sim.market.last_price(symbol) if qty else 0.0
-            longs, shorts = (longs + value, shorts) if value >= 0 else (longs, shorts - value)
-        frozen = sum(
-            r.price * (r.state.remaining)
-            for r in acc.orders.values()
-            if r.is_open and r.trd_side in (1, 4) and r.order_type == 1
-        )
+    funds = sim.ledger.funds(acc)
     rsp = success(2101)
     _header(rsp.s2c.header, acc)
     f = rsp.s2c.funds
-    f.cash, f.marketVal, f.frozenCash = state.cash, longs - shorts, frozen
-    f.totalAssets = state.cash + longs - shorts
-    f.power = max(state.cash - frozen, 0.0)
-    f.debtCash, f.avlWithdrawalCash = 0.0, max(state.cash - frozen, 0.0)
-    f.currency, f.longMv, f.shortMv = acc.currency, longs, shorts
+    f.cash, f.frozenCash = funds["cash"], funds["frozen"]
+    f.marketVal = funds["long_mv"] - funds["short_mv"]
+    f.totalAssets, f.power = funds["total"], funds["power"]
+    f.debtCash, f.avlWithdrawalCash = 0.0, funds["power"]
+    f.currency, f.longMv, f.shortMv = acc.currency, funds["long_mv"], funds["short_mv"]
     f.securitiesAssets = f.totalAssets
     return rsp
 

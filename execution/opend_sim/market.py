@@ -84,13 +84,21 @@ class SimMarket:
         self.source = SyntheticSource(
             seed=seed, as_of=as_of, intraday_days=intraday_days, depth_days=1
         )
-        self.today = self.source.as_of
-        start = clock_start or pd.Timestamp.combine(self.today, pd.Timestamp("10:00").time())
+        self.as_of = self.source.as_of
+        start = clock_start or pd.Timestamp.combine(self.as_of, pd.Timestamp("10:00").time())
         stamp = pd.Timestamp(start)
         if stamp.tzinfo is None:
             stamp = stamp.tz_localize("America/New_York")
         self.clock = SimClock(stamp, clock_speed)
         self._lock = threading.RLock()
+
+    @property
+    def today(self) -> date:
+        """Return the clock's day in New York, at most ``as_of``.
+
+        The market has no data after ``as_of``, so a clock past it stays on that session.
+        """
+        return min(self.clock.now().tz_convert("America/New_York").date(), self.as_of)
 
     # -- instruments --------------------------------------------------------------------
 

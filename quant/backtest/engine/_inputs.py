@@ -201,18 +201,22 @@ class Minutes:
         return lo, hi
 
 
+def minute_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return one symbol's finer bars in time order: close times (ns) and OHLCV rows."""
+    ts = pd.DatetimeIndex(frame["ts"]) if "ts" in frame.columns else pd.DatetimeIndex(frame.index)
+    end = _utc(ts).asi8
+    order = np.argsort(end, kind="stable")
+    cols = []
+    for name in FIELDS:
+        col = _field(frame, name)
+        cols.append(np.full(len(frame), _NO_VOLUME) if col is None else col.to_numpy(dtype=float))
+    return end[order], np.column_stack(cols)[order]
+
+
 def build_minutes(minute_bars: Mapping[str, pd.DataFrame] | None) -> dict[str, Minutes]:
     """Return finer bars per symbol; a frame has ``ts`` (bar close) or a DatetimeIndex."""
     out: dict[str, Minutes] = {}
     for sym, f in (minute_bars or {}).items():
-        ts = pd.DatetimeIndex(f["ts"]) if "ts" in f.columns else pd.DatetimeIndex(f.index)
-        order = np.argsort(_utc(ts).asi8, kind="stable")
-        cols = []
-        for name in FIELDS:
-            col = _field(f, name)
-            cols.append(
-                np.full(len(f), _NO_VOLUME) if col is None else col.to_numpy(dtype=float)
-            )
-        data = np.column_stack(cols)[order]
-        out[str(sym)] = Minutes(_utc(ts).asi8[order], [tuple(r) for r in data.tolist()])
+        end, data = minute_arrays(f)
+        out[str(sym)] = Minutes(end, [tuple(r) for r in data.tolist()])
     return out

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from quant.backtest.engine import _inputs
+from quant.backtest.engine._kernel import run_compiled
 from quant.backtest.engine._trade import Trade
 from quant.backtest.engine.config import EngineConfig
 from quant.backtest.engine.exits import MARGIN_CALL, SIGNAL_EXIT, TAKE_PROFIT, TIME_STOP
@@ -106,11 +107,15 @@ class _Loop:
         self.n_orders += 1
         return f"O{self.n_orders:07d}"
 
-    def _exit(self, tr: Trade, reason: str, t: int) -> None:
-        """Queue a market exit of the whole trade, decided at bar ``t``'s close."""
+    def _cancel_entry(self, tr: Trade, reason: str) -> None:
+        """Cancel what is left of the trade's entry order: an exiting trade never grows."""
         if tr.entry_order and tr.entry_order in self.state.open_orders:
             self.state, os = cancel(self.state, tr.entry_order, f"cancelled by {reason}")
             self._closed_order(os)
+
+    def _exit(self, tr: Trade, reason: str, t: int) -> None:
+        """Queue a market exit of the whole trade, decided at bar ``t``'s close."""
+        self._cancel_entry(tr, reason)
         tr.exit_reason = reason
         if tr.qty == 0:
             return
@@ -157,6 +162,10 @@ class _Loop:
         for oid in list(self.col_orders[j]):
             if oid not in self.state.open_orders:
                 continue
+            tr, purpose = self.meta[oid]
+            if purpose == ENTRY and any(x.qty and x.direction != tr.direction
+                                        for x in self.live[j]):
+                continue  # the account nets one position: a flip's entry waits for its exit
             sl = sl or self._slice(t, j)
             self.state, ex = execute(self.state, oid, sl, self.rng, self.cfg.fill)
             self._apply(ex, t)
@@ -191,6 +200,7 @@ class _Loop:
                 order = Order(oid, tr.symbol, side, abs(tr.qty), sl.start, OrderType.LIMIT,
                               TimeInForce.GTC, limit_price=tr.target, decision_price=tr.target,
                               lot_size=lot)
+            self._cancel_entry(tr, why)
             tr.exit_reason, tr.exit_order = why, oid
             self._submit(tr, why, order, rest=True)
             self.state, ex = execute(self.state, oid, sl, self.rng, self.rest_cfg)
@@ -387,5 +397,8 @@ def run_engine(
     config = config or EngineConfig()
     panel = _inputs.build_panel(bars, config, symbol)
     sig = _inputs.build_signals(signals, panel)
+    compiled = run_compiled(panel, sig, config, minute_bars)
+    if compiled is not None:
+        return compiled
     loop = _Loop(panel, config, _inputs.build_minutes(minute_bars))
     return loop.run(sig)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -68,8 +68,22 @@ class EngineResult:
     trade_log: pd.DataFrame
     refusals: pd.DataFrame
     cash: float
-    order_objects: tuple[Order, ...] = field(repr=False, default=())
-    fill_objects: tuple[Fill, ...] = field(repr=False, default=())
+    order_objects: tuple[Order, ...] = field(repr=False, default_factory=tuple)
+    fill_objects: tuple[Fill, ...] = field(repr=False, default_factory=tuple)
+
+    def _defer(self, name: str, build: Callable[[], Any]) -> None:
+        """Build field ``name`` with ``build()`` only when it is first read."""
+        object.__delattr__(self, name)
+        self.__dict__.setdefault("_deferred", {})[name] = build
+
+    def __getattr__(self, name: str) -> Any:
+        """Build a deferred field on first access (only called for missing attributes)."""
+        deferred = self.__dict__.get("_deferred")
+        if deferred is None or name not in deferred:
+            raise AttributeError(name)
+        value = deferred.pop(name)()
+        object.__setattr__(self, name, value)
+        return value
 
     @cached_property
     def stats(self) -> Mapping[str, Any]:

@@ -1,0 +1,254 @@
+"""Execution: one risk-checked trading cycle on the freshest signals, and the book it leaves.
+
+``execution/orders`` runs :func:`execution.cycle.run_cycle` once against the configured broker
+(the paper simulator by default, moomoo through OpenD when configured): the signals of the
+batch's session (and the session before, for daily strategies) that the cycle has not decided
+yet, the market as known at the cycle's time, our book and the broker's. ``execution/portfolio``
+snapshots the book and its limit utilization; its checks fail when a limit is exceeded. The
+``execute_signals`` job runs both; the ``signals_to_orders`` sensor requests it once per
+signal batch.
+"""
+
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pandas as pd
+
+from assets._harvest import WAREHOUSE_POOL
+from execution.alerts import Alerter
+from execution.cycle import CycleInput, CycleReport, run_cycle
+from harvest.calendar import trading_days
+from pipelines.resources import BrokerResource, WarehouseResource
+from quant.risk import RiskLimits
+from strategies.library import registered_strategies
+from strategies.spec import StrategySpec, load_strategy
+from warehouse import Warehouse
+from warehouse.fundamentals import fundamental_scores_as_of
+from warehouse.market import risk_market, since_entry, volatility
+from warehouse.trading import TradingJournal
+
+GROUP = "execution"
+NEW_YORK = ZoneInfo("America/New_York")
+ORDERS_KEY = dg.AssetKey([GROUP, "orders"])
+
+
+class ExecutionConfig(dg.Config):
+    """What one cycle trades.
+
+    ``batch_id`` names the signal batch (the sensor's run key); ``session`` is the trading day
+    whose signals it reads (default: the latest with signals); ``now`` overrides the cycle's
+    time (ISO 8601; default the broker's clock).
+    """
+
+    batch_id: str = "manual"
+    session: str = ""
+    now: str = ""
+
+
+def load_signals(wh: Warehouse, session: date, now: datetime) -> pd.DataFrame:
+    """Return the signals of ``session`` and the session before, decided by ``now``.
+
+    Each row carries the symbol's fundamental composite score as of its decision time.
+    """
+    before = trading_days(session - pd.Timedelta(days=10), session)
+    first = before[-2] if len(before) > 1 else session
+    if "analytics.signals" not in wh.tables():
+        return pd.DataFrame()
+    frame = wh.query(
+        "SELECT * FROM analytics.signals WHERE session_date BETWEEN ? AND ? AND ts <= ? "
+        "ORDER BY ts, spec_id, symbol",
+        [first, session, now],
+    )
+    frame["fundamental_score"] = float("nan")
+    if "marts.fundamental_scores" in wh.tables() and not frame.empty:
+        scores = fundamental_scores_as_of(wh, now, symbols=frame["symbol"].unique().tolist())
+        by_symbol = dict(zip(scores["symbol"], scores["composite_value"], strict=True))
+        frame["fundamental_score"] = frame["symbol"].map(by_symbol).astype(float)
+    return frame
+
+
+def latest_session(wh: Warehouse) -> date | None:
+    """Return the last trading day with signals, or None."""
+    if "analytics.signals" not in wh.tables():
+        return None
+    got = wh.query("SELECT max(session_date) AS d FROM analytics.signals")["d"].iloc[0]
+    return None if pd.isna(got) else pd.Timestamp(got).date()
+
+
+def _specs() -> dict[str, StrategySpec]:
+    specs = (load_strategy(p) for p in registered_strategies())
+    return {s.spec_id: s for s in specs}
+
+
+def execute(
+    wh: Warehouse, broker_res: BrokerResource, config: ExecutionConfig, log=None
+) -> CycleReport:
+    """Run one cycle with the configured broker and return its report."""
+    with wh.held():
+        return _execute(wh, broker_res, config)
+
+
+def _execute(wh: Warehouse, broker_res: BrokerResource, config: ExecutionConfig) -> CycleReport:
+    journal = TradingJournal(wh)
+    session = (
+        date.fromisoformat(config.session) if config.session else latest_session(wh)
+    ) or pd.Timestamp.now(tz=NEW_YORK).date()
+    specs = _specs()
+    at = pd.Timestamp(config.now).tz_convert("UTC") if config.now else None
+    with broker_res.open(wh, session, at) as broker:
+        clock = getattr(broker, "now", lambda: pd.Timestamp.now(tz="UTC"))
+        now = (at if at is not None else pd.Timestamp(clock())).to_pydatetime()
+        signals = load_signals(wh, session, now)
+        positions = {p["symbol"]: p for p in journal.rows("positions")}
+        symbols = sorted(set(signals.get("symbol", [])) | set(positions))
+        timeframes = {
+            s: specs[p["spec_id"]].primary_timeframe()
+            for s, p in positions.items()
+            if p.get("spec_id") in specs
+        }
+        highs_lows, bars_held = since_entry(wh, positions, timeframes, now)
+        inp = CycleInput(
+            batch_id=config.batch_id,
+            signals=signals,
+            specs=specs,
+            market=risk_market(wh, symbols, now),
+            highs_lows=highs_lows,
+            bars_held=bars_held,
+            vol=volatility(wh, now),
+            now=now,
+        )
+        return run_cycle(
+            inp,
+            broker,
+            journal,
+            Alerter(broker_res.webhook()),
+            broker_name=broker_res.name,
+            env=broker_res.env if broker_res.kind == "moomoo" else "paper",
+        )
+
+
+@dg.asset(
+    key=ORDERS_KEY,
+    group_name=GROUP,
+    deps=[dg.AssetKey(["signals", "signals"])],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "python"},
+    description="One execution cycle: sync and reconcile with the broker, move stops, risk-check "
+    "fresh signals and exits, record every decision, send the orders (trading.*).",
+)
+def orders(
+    context: dg.AssetExecutionContext,
+    config: ExecutionConfig,
+    warehouse: WarehouseResource,
+    broker: BrokerResource,
+) -> dg.MaterializeResult:
+    """Run one trading cycle on the configured broker."""
+    report = execute(warehouse.get(), broker, config)
+    summary = report.summary()
+    context.log.info("cycle %s at %s: %s", report.cycle_id, report.now, summary)
+    table = pd.DataFrame(
+        [
+            {k: o[k] for k in ("symbol", "side", "qty", "order_type", "limit_price", "status")}
+            for o in report.orders
+        ]
+        + [
+            {
+                "symbol": d["symbol"],
+                "side": d["side"],
+                "qty": d["proposed_qty"],
+                "order_type": "-",
+                "limit_price": None,
+                "status": "rejected: " + _why(d),
+            }
+            for d in report.decisions
+            if d["outcome"] == "rejected"
+        ],
+        columns=["symbol", "side", "qty", "order_type", "limit_price", "status"],
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "batch_id": report.batch_id,
+            "cycle_id": report.cycle_id,
+            "cycle_time": report.now.isoformat(),
+            "summary": dg.MetadataValue.json(summary),
+            "orders": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "none"),
+            "reconciliation": dg.MetadataValue.json(report.differences),
+        }
+    )
+
+
+def _why(decision: dict) -> str:
+    reasons = json.loads(decision["reasons"])["reasons"]
+    return reasons[-1]["message"] if reasons else "rejected"
+
+
+LIMITS = RiskLimits()  # account-wide limits the portfolio checks hold the book to
+
+
+def portfolio_snapshot(wh: Warehouse) -> dict:
+    """Return the book's exposure by symbol and sector, and the latest equity and state."""
+    journal = TradingJournal(wh)
+    equity = wh.query("SELECT equity FROM trading.equity ORDER BY ts DESC LIMIT 1")
+    eq = float(equity["equity"].iloc[0]) if len(equity) else float("nan")
+    book = wh.query(
+        "SELECT p.symbol, p.qty, p.avg_cost, i.sector FROM trading.positions p "
+        "LEFT JOIN raw.instruments i USING (symbol)"
+    )
+    book["notional"] = (book["qty"] * book["avg_cost"]).abs()
+    sectors = book.groupby(book["sector"].fillna(""))["notional"].sum() / eq if len(book) else {}
+    state = journal.risk_state()
+    last_cycle = wh.query("SELECT cycle_id FROM trading.cycles ORDER BY finished_at DESC LIMIT 1")
+    diffs = (
+        len(journal.rows("reconciliation", "cycle_id = ?", [last_cycle["cycle_id"].iloc[0]]))
+        if len(last_cycle)
+        else 0
+    )
+    return {
+        "equity": eq,
+        "positions": len(book),
+        "gross_exposure": float(book["notional"].sum() / eq) if len(book) else 0.0,
+        "sector_exposure": {str(k): float(v) for k, v in dict(sectors).items()},
+        "state": state["state"] if state else "ACTIVE",
+        "drawdown": json.loads(state["details"]).get("day_start_equity") if state else None,
+        "differences": diffs,
+    }
+
+
+@dg.asset(
+    key=dg.AssetKey([GROUP, "portfolio"]),
+    group_name=GROUP,
+    deps=[ORDERS_KEY],
+    kinds={"duckdb"},
+    description="The book after the last cycle: positions, exposure by sector, trading state.",
+    check_specs=[
+        dg.AssetCheckSpec("sector_exposure_within_cap", asset=dg.AssetKey([GROUP, "portfolio"])),
+        dg.AssetCheckSpec("reconciled_with_broker", asset=dg.AssetKey([GROUP, "portfolio"])),
+    ],
+)
+def portfolio(warehouse: WarehouseResource):
+    """Snapshot the book and check it against the account-wide limits."""
+    wh = warehouse.get()
+    with wh.held():
+        snap = portfolio_snapshot(wh)
+    worst = max(snap["sector_exposure"].items(), key=lambda kv: kv[1], default=("", 0.0))
+    yield dg.MaterializeResult(
+        metadata={
+            "equity": snap["equity"],
+            "positions": snap["positions"],
+            "gross_exposure": snap["gross_exposure"],
+            "sector_exposure": dg.MetadataValue.json(snap["sector_exposure"]),
+            "trading_state": snap["state"],
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="sector_exposure_within_cap",
+        passed=worst[1] <= LIMITS.max_sector_exposure + 1e-9,
+        metadata={"sector": worst[0], "exposure": worst[1], "cap": LIMITS.max_sector_exposure},
+    )
+    yield dg.AssetCheckResult(
+        check_name="reconciled_with_broker",
+        passed=snap["differences"] == 0,
+        metadata={"differences in the last cycle": snap["differences"]},
+    )

@@ -25,8 +25,13 @@ WAREHOUSE_POOL = "warehouse"  # DuckDB has one writer: every writing step shares
 
 def partition_dates(context: AssetExecutionContext) -> tuple[date | None, date | None]:
     """Return the first and last trading day of the run's partitions, or (None, None)."""
-    if context.assets_def.partitions_def is None or not context.has_partition_key_range:
+    if context.assets_def.partitions_def is None:
         return None, None
+    if not context.has_partition_key_range:
+        if not context.has_partition_key:
+            return None, None
+        day = date.fromisoformat(context.partition_key)  # one partition, e.g. from the UI
+        return day, day
     keys = context.partition_key_range
     return date.fromisoformat(keys.start), date.fromisoformat(keys.end)
 

@@ -13,6 +13,8 @@ import typer
 from drilldown_cli.backtest import backtest
 from drilldown_cli.broker import app as broker_app
 from drilldown_cli.opend import opend_sim
+from drilldown_cli.risk import app as risk_app
+from drilldown_cli.risk import positions
 from drilldown_cli.strategy import strategy_app
 from drilldown_cli.walkforward import walk_forward
 
@@ -172,6 +174,8 @@ app.add_typer(strategy_app, name="strategy")
 app.command("backtest")(backtest)
 app.command("walk-forward")(walk_forward)
 app.add_typer(broker_app, name="broker")
+app.add_typer(risk_app, name="risk")
+app.command("positions")(positions)
 app.command("opend-sim")(opend_sim)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -418,6 +419,8 @@ def loss_streak(pnls_newest_first: Sequence[float]) -> int:
 def state_row(change: Any, risk: RiskState, now: datetime, reason: str = "") -> dict[str, Any]:
     """Return a ``trading.risk_state`` row for ``risk`` (and the change that led to it)."""
     return {
+        "row_id": uuid.uuid4().hex,
+        "recorded_at": pd.Timestamp(time.time_ns(), tz="UTC"),
         "changed_at": change.at if change is not None else now,
         "state": str(risk.trading_state).upper(),
         "previous": str(change.old).upper() if change is not None else None,

@@ -58,8 +58,8 @@ def limits_for(spec: StrategySpec | None) -> RiskLimits:
         target_risk_per_trade=rm.volatility_adjustment.target_risk_per_trade,
         scaling=rm.volatility_adjustment.scaling,
         measure=rm.volatility_adjustment.measure,
-        max_risk_per_trade=stop.max_risk_percent or RiskLimits.max_risk_per_trade,
         max_decision_age=MAX_AGE[spec.primary_timeframe()],
+        **({"max_risk_per_trade": stop.max_risk_percent} if stop.max_risk_percent else {}),
     )
 
 

@@ -64,7 +64,8 @@ def walk_forward_frames(
                     if res.regimes is not None else None),
         "created_at": created_at or pd.Timestamp.now(tz="UTC"),
     }
-    w = res.windows.copy()
+    # "window" is a reserved word in SQL.
+    w = res.windows.rename(columns={"window": "window_index"})
     w.insert(0, "wf_id", wf.wf_id)
     w["window_spec_id"] = wf.window_spec_ids
     w["params"] = [json.dumps(jsonable(p), sort_keys=True) if p else None for p in w["params"]]
@@ -74,7 +75,7 @@ def walk_forward_frames(
     state = res.states.to_numpy() if res.states is not None else None
     curve = pd.DataFrame({
         "wf_id": wf.wf_id, "ts": pd.DatetimeIndex(eq.index), "equity": eq.to_numpy(float),
-        "window": _window_of(res), "market_state": state,
+        "window_index": _window_of(res), "market_state": state,
     })
     return {
         WALK_FORWARD_RUNS.name: conform(WALK_FORWARD_RUNS, pd.DataFrame([run])),

@@ -122,18 +122,22 @@ class StrategyBacktest:
         """Return the cost totals: ``tca_summary`` of the engine, commissions in signal mode."""
         if self.engine is not None and len(self.engine.orders):
             return tca_summary(self.engine.tca())
-        commission = float(self.trades["commission"].sum()) if len(self.trades) else 0.0
-        traded = float(
-            (self.trades["size"].abs() * (self.trades["entry_price"] + self.trades["exit_price"]))
-            .where(~self.trades["is_open"], self.trades["size"].abs() * self.trades["entry_price"])
-            .sum()
-        ) if len(self.trades) else 0.0
-        zero = dict.fromkeys(("fees", "latency", "slippage", "impact", "implicit",
-                              "opportunity"), 0.0)
-        return {"commission": commission, "explicit": commission, **zero,
-                "shortfall": commission, "traded_value": traded,
-                "explicit_bps": commission / traded * 1e4 if traded else float("nan"),
-                "implicit_bps": 0.0}
+        # Signal mode (or no order at all): commissions are the only cost; fills are at the
+        # bar's price, so there is no implicit cost to split out.
+        t = self.trades
+        qty = t["size"].abs()
+        traded = float((qty * t["entry_price"]).sum()
+                       + (qty * t["exit_price"])[~t["is_open"].astype(bool)].sum())
+        commission = float(t["commission"].sum())
+        out = dict.fromkeys(("fees", "latency", "slippage", "impact", "implicit",
+                             "opportunity", "implicit_bps"), 0.0)
+        return out | {
+            "commission": commission,
+            "explicit": commission,
+            "shortfall": commission,
+            "traded_value": traded,
+            "explicit_bps": commission / traded * 1e4 if traded else float("nan"),
+        }
 
 
 def _window(start: date, end: date) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -152,6 +156,7 @@ def _choose_symbols(
 ) -> list[str]:
     primary = spec.primary_timeframe()
     name = spec.strategy_meta.name
+    window = f"between {lo.tz_convert(NEW_YORK).date()} and {hi.tz_convert(NEW_YORK).date()}"
 
     def has_window_bars(sym: str) -> bool:
         ts = _utc(data.symbol_bars(sym)[primary]["ts"])
@@ -162,14 +167,14 @@ def _choose_symbols(
         chosen = [s for s in admitted if has_window_bars(s)]
         if not chosen:
             raise BacktestError(
-                f"{name}: no {primary} bars for its universe between {lo.date()} and {hi.date()}"
+                f"{name}: no {primary} bars for its universe {window}"
             )
         return chosen
     for sym in symbols:
         if sym not in admitted:
             raise BacktestError(f"{sym} is not in the universe of {name}")
         if not has_window_bars(sym):
-            raise BacktestError(f"no {primary} bars for {sym} between {lo.date()} and {hi.date()}")
+            raise BacktestError(f"no {primary} bars for {sym} {window}")
     return list(dict.fromkeys(symbols))
 
 

@@ -334,7 +334,7 @@ WALK_FORWARD_WINDOWS = Table(
     "walk_forward_windows",
     (
         _WF_ID,
-        col("window", "INTEGER", "Position in the plan, from 0."),
+        col("window_index", "INTEGER", "Position in the plan, from 0."),
         col("is_start", "DATE"),
         col("is_end", "DATE"),
         col("oos_start", "DATE"),
@@ -356,7 +356,7 @@ WALK_FORWARD_WINDOWS = Table(
         col("equity_start", "DOUBLE", "Stitched equity when the window starts."),
         col("equity_end", "DOUBLE"),
     ),
-    ("wf_id", "window"),
+    ("wf_id", "window_index"),
     "One row per walk-forward window: the in-sample optimum and its out-of-sample result.",
     level=5,
 )
@@ -367,7 +367,7 @@ WALK_FORWARD_EQUITY = Table(
     (
         _WF_ID,
         col("ts", "TIMESTAMPTZ", "Bar (session date at 00:00 UTC for daily bars)."),
-        col("window", "INTEGER"),
+        col("window_index", "INTEGER", "The window the bar is tested in."),
         col("equity", "DOUBLE", "Stitched out-of-sample equity."),
         col("market_state", "VARCHAR", "bull, bear, high_volatility or unknown.", null=True),
     ),

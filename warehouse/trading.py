@@ -166,15 +166,17 @@ RISK_STATE = Table(
     "trading",
     "risk_state",
     (
-        col("changed_at", "TIMESTAMPTZ"),
+        col("row_id", "VARCHAR"),
+        col("recorded_at", "TIMESTAMPTZ", "Wall-clock time of the write: the latest row rules."),
+        col("changed_at", "TIMESTAMPTZ", "When the change took effect (the cycle's clock)."),
         col("state", "VARCHAR", "ACTIVE, REDUCING or HALTED."),
         col("previous", "VARCHAR", null=True),
         col("reason", "VARCHAR"),
         col("who", "VARCHAR", "system, or the user who reset it."),
         col("details", "VARCHAR", "JSON of the numbers behind the change."),
     ),
-    ("changed_at",),
-    "Every change of the account's trading state; the latest row is in force.",
+    ("row_id",),
+    "Every change of the account's trading state; the latest recorded row is in force.",
     time_column="changed_at",
 )
 
@@ -321,9 +323,7 @@ class TradingJournal:
 
     def risk_state(self) -> dict | None:
         """Return the latest trading-state row, or None before the first one."""
-        found = self.rows(
-            "risk_state", "changed_at = (SELECT max(changed_at) FROM trading.risk_state)"
-        )
+        found = self.rows("risk_state", "TRUE ORDER BY recorded_at DESC LIMIT 1")
         return found[0] if found else None
 
     def day_start_equity(self, session_date: object) -> float | None:

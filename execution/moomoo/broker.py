@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 LIVE_SWITCH = "DRILLDOWN_LIVE_TRADING"
 PASSWORD_ENV = "MOOMOO_TRADE_PASSWORD"
 # What the SDK answers when the connection, not OpenD, failed: the outcome is unknown.
+_CACHED_QUERIES = frozenset({"order_list_query", "position_list_query", "accinfo_query"})
 TRANSPORT_ERRORS = ("Disconnect", "Timeout", "Connect timeout", "Context status bad", "closed")
 STATUS = {
     "UNSUBMITTED": "submitting",
@@ -205,7 +206,9 @@ class MoomooBroker:
     def _call(self, kind: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """Call a context method once; raise on error, marking transport failures."""
         ctx = self._context(kind)
-        self.limits.acquire(method)
+        # OpenD counts account queries against its limit only when they refresh its cache.
+        if method not in _CACHED_QUERIES or kwargs.get("refresh_cache"):
+            self.limits.acquire(method)
         ret, data = getattr(ctx, method)(*args, trd_env=self.trd_env, **kwargs)
         if ret == self._sdk.RET_OK:
             return data

@@ -38,7 +38,7 @@ class WindowResult:
     params : dict or None
         The chosen parameters; None when no candidate met the constraints (in cash).
     is_score, oos_score : float
-        The objective in and out of sample.
+        The objective in sample (-inf in cash) and out of sample (NaN when not finite).
     is_stats, oos_stats : dict
         ``compute_stats`` of the chosen parameters in and out of sample.
     equity : pandas.Series
@@ -190,10 +190,7 @@ def stitch(
             float(stats["return_ann_pct"]),
             float(np.mean([r.is_stats["return_ann_pct"] for r in chosen])) if chosen else math.nan,
         ),
-        "objective_ratio": _ratio(
-            float(np.mean([r.oos_score for r in chosen])) if chosen else math.nan,
-            float(np.mean([r.is_score for r in chosen])) if chosen else math.nan,
-        ),
+        "objective_ratio": _objective_ratio(chosen),
         "mean_neighbour_drop": float(np.nanmean(drops)) if np.isfinite(drops).any() else math.nan,
         "mean_relative_drop": float(np.nanmean(rel)) if np.isfinite(rel).any() else math.nan,
         "n_windows": float(len(results)),
@@ -210,6 +207,15 @@ def stitch(
         states=states_at(equity.index, states) if states is not None else None,
         results=tuple(results),
     )
+
+
+def _objective_ratio(chosen: Sequence[WindowResult]) -> float:
+    """Return mean OOS objective / mean IS objective over windows with a finite OOS one."""
+    pairs = [(r.oos_score, r.is_score) for r in chosen if math.isfinite(r.oos_score)]
+    if not pairs:
+        return math.nan
+    oos, ins = np.mean(pairs, axis=0)
+    return _ratio(float(oos), float(ins))
 
 
 def _window_row(r: WindowResult, start: float, end: float) -> dict[str, Any]:

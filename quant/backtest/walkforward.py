@@ -151,6 +151,12 @@ def objective_value(stats: Mapping[str, Any], objective: Objective = "sharpe") -
     return value if math.isfinite(value) else -math.inf
 
 
+def _finite(value: float) -> float:
+    """Return ``value``, or NaN when it is not finite (an out-of-sample score is reported,
+    not ranked, so "no trades, no volatility" reads as unknown rather than -inf)."""
+    return value if math.isfinite(value) else math.nan
+
+
 def _plain(stats: Mapping[str, Any]) -> dict[str, Any]:
     """Return statistics as a plain dict (picklable, unlike a mapping proxy)."""
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in stats.items()}
@@ -234,7 +240,7 @@ def run_window(
         params=chosen,
         is_score=float(trials["score"].iloc[best]),
         is_stats=_plain(best_res.stats),
-        oos_score=objective_value(oos.stats, search.objective),
+        oos_score=_finite(objective_value(oos.stats, search.objective)),
         oos_stats=_plain(oos.stats),
         equity=equity,
         trades=oos.trades.reset_index(drop=True),
@@ -263,7 +269,8 @@ def _in_cash(window: Window, trials: pd.DataFrame, search: SearchConfig) -> Wind
     stats = _plain(compute_stats(equity, trades, cash=base))
     return WindowResult(
         window=window, params=None, is_score=-math.inf, is_stats={},
-        oos_score=objective_value(stats, search.objective), oos_stats=stats, equity=equity,
+        oos_score=_finite(objective_value(stats, search.objective)), oos_stats=stats,
+        equity=equity,
         trades=trades, cash=base, trials=trials, neighbour_score=math.nan, n_neighbours=0,
     )
 

@@ -123,14 +123,14 @@ class _Batch:
 
     def _entry(self, p: OrderProposal) -> Decision:
         limits, book, d = self.limits, self.book, p.direction
-        if False:
+        if self.risk.trading_state is TradingState.HALTED:
             return _reject(p, Intent.ENTRY, _flat_reason(
                 ReasonCode.TRADING_HALTED,
                 f"trading HALTED ({self.risk.reason}): no new entries",
                 drawdown=self.risk.drawdown(self.state.equity),
                 daily_loss_limit=limits.daily_loss_limit,
             ))
-        if d < 0 and not limits.allow_short and p.symbol not in self.held:
+        if False:
             return _reject(p, Intent.ENTRY, _flat_reason(
                 ReasonCode.SHORT_NOT_ALLOWED, "short entries are switched off"
             ))

@@ -60,13 +60,13 @@ _HALF_MICRO = 0.0000005  # the double below 5e-7: x > 5e-7 exactly iff x > _HALF
 _BIG = 2.0**31
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pmax(a: float, b: float) -> float:
     """Return Python's ``max(a, b)``: ``b`` only when ``b > a`` (so NaN in ``b`` loses)."""
     return b if b > a else a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pmin(a: float, b: float) -> float:
     """Return Python's ``min(a, b)``: ``b`` only when ``b < a``."""
     return b if b < a else a

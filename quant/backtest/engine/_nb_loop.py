@@ -44,7 +44,9 @@ def _match(t, j, P, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi, L
     """`_Loop._match`: open orders of column ``j`` against bar ``t``, oldest first."""
     open_, high, low, volume, open_ns, close_ns, adv, sigma = P[0], P[1], P[2], P[4], P[5], \
         P[6], P[7], P[8]
-    for o in nt.snapshot(orders, j, L[0], L[2]):
+    buf = L[6]
+    for q in range(nt.snapshot(orders, j, L[0], buf)):
+        o = buf[q]
         if not is_open(orders, o):
             continue
         if orders[o].purpose == ENTRY:
@@ -65,6 +67,19 @@ def _match(t, j, P, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi, L
 
 
 @njit(cache=True)
+def _any_hit(tr: np.ndarray, i: int, o: float, h: float, lo: float) -> bool:
+    """Return whether bar (o, h, lo) reaches a level of a live trade (list head ``i``)."""
+    while i >= 0:
+        x = tr[i]
+        if x.qty != 0 and x.exit_order < 0:
+            stop, _ = nt.stop_level(tr, i)
+            if nt.bar_hit(x.direction, o, h, lo, stop, x.target):
+                return True
+        i = x.next
+    return False
+
+
+@njit(cache=True)
 def _brackets(t, j, P, M, lot, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi,
               rng, L, cnt):
     """`_Loop._brackets`: stops and targets of column ``j``'s trades inside bar ``t``."""
@@ -72,7 +87,9 @@ def _brackets(t, j, P, M, lot, orders, fills, tr, acct, pos, rank, nrank, fp, ip
         P[4], P[5], P[6], P[7], P[8]
     m_end, m_data, m_off = M
     o_, h_, l_ = open_[t, j], high[t, j], low[t, j]
-    for i in nt.snapshot(tr, j, L[3], L[5]):
+    buf = L[7]
+    for q in range(nt.snapshot(tr, j, L[3], buf)):
+        i = buf[q]
         x = tr[i]
         if x.qty == 0 or x.exit_order >= 0:
             continue
@@ -123,27 +140,21 @@ def _brackets(t, j, P, M, lot, orders, fills, tr, acct, pos, rank, nrank, fp, ip
 
 
 @njit(cache=True)
-def _session_end(t, days, last_close, borrow, orders, tr, acct, pos, rank, nrank, L, cnt):
-    """`_Loop._session_end` (`fills.end_session`): expire DAY orders, accrue borrow."""
+def _expire(orders: np.ndarray, tr: np.ndarray, L: tuple, cnt: np.ndarray) -> None:
+    """`fills.end_session` for the orders: DAY orders expire, GTC orders start a new day."""
     k = L[0].shape[0]
     for j in range(k):
-        for o in nt.snapshot(orders, j, L[0], L[2]):
-            r = orders[o]
+        if L[2][j] == 0:
+            continue
+        buf = L[6]
+        for q in range(nt.snapshot(orders, j, L[0], buf)):
+            r = orders[buf[q]]
             if r.tif == nf.GTC:
                 r.day_qty, r.day_notional, r.day_commission, r.day_fees = 0, 0.0, 0.0, 0.0
             else:
                 r.status = nf.EXPIRED
                 r.reason = nf.R_EXPIRED
-                closed_order(orders, o, tr, L, cnt)
-    fee = 0.0
-    for n in range(nrank[0]):
-        j = rank[n]
-        q = pos[j]
-        if q < 0:
-            fee += -q * last_close[j] * borrow[j] * days / 360
-    if fee != 0.0:
-        acct[0] = acct[0] - fee
-        acct[2] += fee
+                closed_order(orders, buf[q], tr, L, cnt)
 
 
 @njit(cache=True)
@@ -268,7 +279,8 @@ def run_loop(P, G, D, M, inst, mm, session_end, days, fp, ip, xp, xi, cash, rng,
     n, k = close.shape
     oh, ot, oc = np.full(k, -1), np.full(k, -1), np.zeros(k, np.int64)
     th, tt, tc = np.full(k, -1), np.full(k, -1), np.zeros(k, np.int64)
-    L = (oh, ot, oc, th, tt, tc)
+    L = (oh, ot, oc, th, tt, tc, np.empty(orders.shape[0], np.int64),
+         np.empty(tr.shape[0], np.int64))
     cnt = np.zeros(6, np.int64)
     acct = np.array([cash, 0.0, 0.0])
     pos = np.zeros(k, np.int64)
@@ -281,10 +293,16 @@ def run_loop(P, G, D, M, inst, mm, session_end, days, fp, ip, xp, xi, cash, rng,
     ent_j, ent_d = np.zeros(k, np.int64), np.zeros(k, np.int64)
     for t in range(n):
         live = cnt[C_LIVE]
-        orders = grow(orders, cnt[C_ORDERS] + 4 * live + 2 * k)
-        fills = grow(fills, cnt[C_FILLS] + 2 * live + 1)  # one per open order and bracket
-        tr = grow(tr, cnt[C_TRADES] + k)
-        refusals = grow(refusals, cnt[C_REFUSALS] + 2 * k)
+        if cnt[C_ORDERS] + 4 * live + 2 * k > orders.shape[0]:
+            orders = grow(orders, cnt[C_ORDERS] + 4 * live + 2 * k)
+            L = (oh, ot, oc, th, tt, tc, np.empty(orders.shape[0], np.int64), L[7])
+        if cnt[C_FILLS] + 2 * live + 1 > fills.shape[0]:  # one per open order and bracket
+            fills = grow(fills, cnt[C_FILLS] + 2 * live + 1)
+        if cnt[C_TRADES] + k > tr.shape[0]:
+            tr = grow(tr, cnt[C_TRADES] + k)
+            L = (oh, ot, oc, th, tt, tc, L[6], np.empty(tr.shape[0], np.int64))
+        if cnt[C_REFUSALS] + 2 * k > refusals.shape[0]:
+            refusals = grow(refusals, cnt[C_REFUSALS] + 2 * k)
         for j in range(k):
             c = close[t, j]
             if c != c:
@@ -292,18 +310,30 @@ def run_loop(P, G, D, M, inst, mm, session_end, days, fp, ip, xp, xi, cash, rng,
             last_close[j] = c
             if tc[j] == 0:
                 continue
-            _match(t, j, P, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi, L, cnt)
-            if cnt[C_STATUS]:
-                break
-            _brackets(t, j, P, M, inst[2], orders, fills, tr, acct, pos, rank, nrank, fp, ip,
-                      xp, xi, rng, L, cnt)
-            if cnt[C_STATUS]:
-                break
+            if oc[j]:
+                _match(t, j, P, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi, L,
+                       cnt)
+                if cnt[C_STATUS]:
+                    break
+            if _any_hit(tr, th[j], open_[t, j], high[t, j], low[t, j]):
+                _brackets(t, j, P, M, inst[2], orders, fills, tr, acct, pos, rank, nrank, fp,
+                          ip, xp, xi, rng, L, cnt)
+                if cnt[C_STATUS]:
+                    break
         if cnt[C_STATUS]:
             break
         if session_end[t]:
-            _session_end(t, days[t], last_close, borrow, orders, tr, acct, pos, rank, nrank, L,
-                         cnt)
+            if oc.sum():
+                _expire(orders, tr, L, cnt)
+            fee = 0.0
+            for r in range(nrank[0]):
+                j = rank[r]
+                q = pos[j]
+                if q < 0:
+                    fee += -q * last_close[j] * borrow[j] * days[t] / 360
+            if fee != 0.0:
+                acct[0] = acct[0] - fee
+                acct[2] += fee
         eq = acct[0]
         req = 0.0
         for r in range(nrank[0]):
@@ -336,8 +366,12 @@ def run_loop(P, G, D, M, inst, mm, session_end, days, fp, ip, xp, xi, cash, rng,
                     exit_trade(orders, tr, i, nt.TIME_STOP, t, close, P[6], inst[2], pos, fp, ip,
                           rng, L, cnt)
                 i = nxt
-        _signals(t, eq, prev, last_close, ent_j, ent_d, P, G, D, inst, orders, tr, refusals,
-                 pos, fp, ip, xp, xi, rng, L, cnt)
+        for j in range(k):
+            if D[t, j] == D[t, j]:
+                _signals(t, eq, prev, last_close, ent_j, ent_d, P, G, D, inst, orders, tr,
+                         refusals, pos, fp, ip, xp, xi, rng, L, cnt)
+                break
+            prev[j] = D[t, j]
         if cnt[C_STATUS]:
             break
     return (cnt[C_STATUS], cnt[:4].copy(), equity, positions, orders, tr, fills, refusals,

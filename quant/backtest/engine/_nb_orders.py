@@ -47,7 +47,7 @@ def new_order(orders: np.ndarray, cnt: np.ndarray, trade: int, purpose: int, col
 @njit(cache=True)
 def closed_order(orders: np.ndarray, o: int, tr: np.ndarray, L: tuple, cnt: np.ndarray) -> None:
     """`_Loop.closed_order`: drop ``o`` from its column; forget a trade that never filled."""
-    oh, ot, oc, th, tt, tc = L
+    oh, ot, oc, th, tt, tc = L[0], L[1], L[2], L[3], L[4], L[5]
     r = orders[o]
     if r.listed:
         nt.unlink(orders, o, r.col, oh, ot, oc)
@@ -70,7 +70,7 @@ def cancel(orders: np.ndarray, o: int, reason: int, tr: np.ndarray, L: tuple,
     closed_order(orders, o, tr, L, cnt)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def is_open(orders: np.ndarray, o: int) -> bool:
     return o >= 0 and orders[o].status <= nf.PARTIAL
 

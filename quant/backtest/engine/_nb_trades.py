@@ -74,26 +74,28 @@ def unlink(rows: np.ndarray, i: int, col: int, head: np.ndarray, tail: np.ndarra
 
 
 @njit(cache=True)
-def snapshot(rows: np.ndarray, col: int, head: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Return column ``col``'s list as an array (Python iterates over a copy of it)."""
-    out = np.empty(count[col], dtype=np.int64)
+def snapshot(rows: np.ndarray, col: int, head: np.ndarray, buf: np.ndarray) -> int:
+    """Copy column ``col``'s list into ``buf`` and return its length.
+
+    Python iterates over a copy of the list; a scratch buffer avoids an allocation per bar.
+    """
     i, k = head[col], 0
     while i >= 0:
-        out[k] = i
+        buf[k] = i
         k += 1
         i = rows[i].next
-    return out
+    return k
 
 
 # -- trade levels (`exits`, `_trade.Trade`) ----------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def entry_price(tr: np.ndarray, i: int) -> float:
     """Return `Trade.entry_price`."""
     q = tr[i].entry_qty
     return tr[i].entry_notional / q if q else np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def stop_level(tr: np.ndarray, i: int) -> tuple[float, int]:
     """Return `Trade.stop_level` (`exits.binding_stop` over initial, trailing, chandelier)."""
     d = tr[i].direction
@@ -178,7 +180,7 @@ def after_close(tr: np.ndarray, i: int, high: float, low: float, close: float, a
                                  and d * (close - entry) <= 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def bar_hit(d: int, o: float, h: float, lo: float, stop: float, target: float) -> int:
     """Return `intrabar.bar_hit`: 0 none, 1 stop, 2 target, 3 both (order unknown)."""
     if d > 0:

@@ -189,10 +189,11 @@ def test_atr_expansion_halves_the_size():
 
 
 def test_atr_at_exactly_two_sigma_is_not_cut():
-    # ATR 2.8: z = 0.8/0.4 = 2.0, not more than 2.
-    d = decide(buy(), VOL_ONLY, market(atr=2.8, atr_mean=2.0, atr_std=0.4))
+    # ATR 3 against a mean of 2 and std 0.5: z = 1/0.5 = 2.0 exactly, not more than 2.
+    d = decide(buy(), VOL_ONLY, market(atr=3.0, atr_mean=2.0, atr_std=0.5))
+    assert d.sizing["atr_z"] == 2.0
     assert d.reasons == ()
-    assert d.qty == 119  # 1,000 / 8.4
+    assert d.qty == 111  # 1,000 / 9
 
 
 def test_three_consecutive_losses_halve_the_size():

@@ -102,6 +102,18 @@ def test_vol_spike_short_widens_upwards():
     assert (u.new, u.reason) == (99.0, StopReason.VOL_WIDENING)
 
 
+def test_vol_zscore_is_measured_against_the_history_before_the_last_value():
+    # History 10, 12, 10, 12: mean 11, std (n-1) sqrt(4/3); last 20 -> z = 9 / 1.1547 = 7.79.
+    regime = volatility_regime([10.0, 12.0, 10.0, 12.0, 20.0])
+    assert regime.level == 20.0
+    assert regime.zscore == pytest.approx(9 / math.sqrt(4 / 3))
+    # The window keeps only the last values before the current one: [12, 10, 12] -> mean
+    # 11.33, std 1.1547 -> z = 7.51.
+    assert volatility_regime([10.0, 12.0, 10.0, 12.0, 20.0], window=3).zscore == pytest.approx(
+        (20 - 34 / 3) / math.sqrt(4 / 3)
+    )
+
+
 def test_vol_zscore_trigger():
     # Index around 15 with std ~1, then 25: z far above 2 (level under 30).
     rng = np.random.default_rng(1)

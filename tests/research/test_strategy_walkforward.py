@@ -157,10 +157,11 @@ def test_the_dagster_job_runs_one_step_per_window_and_writes_the_tables(
     assert {"walk_forward_plan", "walk_forward_stitch"} <= steps
     out = result.output_for_node("walk_forward_stitch")
     runs = warehouse.query("SELECT * FROM analytics.walk_forward_runs")
-    windows = warehouse.query("SELECT * FROM analytics.walk_forward_windows ORDER BY window")
+    windows = warehouse.query(
+        "SELECT * FROM analytics.walk_forward_windows ORDER BY window_index")
     curve = warehouse.query("SELECT * FROM analytics.walk_forward_equity ORDER BY ts")
     assert runs["wf_id"].tolist() == [out["wf_id"]]
-    assert windows["window"].tolist() == list(range(n))
+    assert windows["window_index"].tolist() == list(range(n))
     assert int(runs["n_windows"].iloc[0]) == n
     bars = inputs.data.bars["daily"]
     tested = bars[(bars["symbol"] == SYMBOL) & (pd.to_datetime(bars["ts"], utc=True)

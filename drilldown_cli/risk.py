@@ -1,0 +1,192 @@
+"""``drilldown risk`` and ``drilldown positions``: the trading state, its limits, the book."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="The account's trading state (ACTIVE / REDUCING / HALTED) and limits.")
+log = logging.getLogger("drilldown.risk")
+
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _journal():
+    from warehouse import Warehouse
+    from warehouse.trading import TradingJournal
+
+    return TradingJournal(Warehouse())
+
+
+def _book(journal) -> list[dict[str, Any]]:
+    """Return our positions with their last price, notional and risk to the stop."""
+    from warehouse.market import last_prices
+
+    rows = journal.rows("positions", "TRUE ORDER BY symbol")
+    if not rows:
+        return []
+    sectors = journal.wh.query(
+        "SELECT symbol, sector FROM raw.instruments WHERE symbol IN (SELECT unnest(?::VARCHAR[]))",
+        [[r["symbol"] for r in rows]],
+    )
+    sector = dict(zip(sectors["symbol"], sectors["sector"], strict=True))
+    prices = last_prices(journal.wh, [r["symbol"] for r in rows], datetime.now(UTC))
+    out = []
+    for r in rows:
+        price = prices.get(r["symbol"], r["avg_cost"])
+        stop = r.get("stop")
+        out.append(
+            {
+                "symbol": r["symbol"],
+                "qty": r["qty"],
+                "avg_cost": round(r["avg_cost"], 4),
+                "last": price,
+                "notional": abs(r["qty"]) * price,
+                "unrealized_pnl": (price - r["avg_cost"]) * r["qty"],
+                "stop": None if stop is None else round(stop, 4),
+                "risk_to_stop": 0.0 if stop is None else max(0.0, (price - stop) * r["qty"]),
+                "sector": sector.get(r["symbol"], ""),
+                "strategy": r.get("strategy"),
+                "opened_at": str(r["opened_at"]),
+            }
+        )
+    return out
+
+
+def status_report() -> dict[str, Any]:
+    """Return the trading state, the utilization of each limit and the open risk."""
+    from quant.risk import RiskLimits
+
+    journal = _journal()
+    limits = RiskLimits()
+    state = journal.risk_state()
+    details = json.loads(state["details"]) if state else {}
+    equity_rows = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
+    equity = equity_rows[0]["equity"] if equity_rows else math.nan
+    baseline = details.get("day_start_equity", math.nan)
+    book = _book(journal)
+    sectors: dict[str, float] = {}
+    for p in book:
+        sectors[p["sector"]] = sectors.get(p["sector"], 0.0) + p["notional"]
+    drawdown = (baseline - equity) / baseline if baseline and equity == equity else math.nan
+    worst = max(sectors.items(), key=lambda kv: kv[1], default=("", 0.0))
+    return {
+        "state": state["state"] if state else "ACTIVE",
+        "since": str(state["changed_at"]) if state else None,
+        "reason": state["reason"] if state else "no cycle has run yet",
+        "who": state["who"] if state else None,
+        "equity": equity,
+        "day_start_equity": baseline,
+        "limits": {
+            "daily_loss": {"used": drawdown, "limit": limits.daily_loss_limit},
+            "sector_exposure": {
+                "sector": worst[0],
+                "used": worst[1] / equity if equity else math.nan,
+                "limit": limits.max_sector_exposure,
+            },
+            "positions": {"used": len(book), "limit": limits.max_positions},
+            "consecutive_losses": {
+                "used": details.get("consecutive_losses", 0),
+                "limit": limits.loss_streak,
+            },
+        },
+        "gross_exposure": sum(p["notional"] for p in book) / equity if equity else math.nan,
+        "open_risk": sum(p["risk_to_stop"] for p in book),
+        "open_risk_pct": sum(p["risk_to_stop"] for p in book) / equity if equity else math.nan,
+    }
+
+
+@app.command()
+def status(as_json: bool = JSON) -> None:
+    """Print the trading state, each limit's utilization and the open risk."""
+    report = status_report()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    typer.echo(f"State: {report['state']} since {report['since']} ({report['reason']}"
+               + (f", by {report['who']})" if report["who"] else ")"))
+    typer.echo(f"Equity: {report['equity']:,.2f}  day start: {report['day_start_equity']:,.2f}")
+    for name, lim in report["limits"].items():
+        used, limit = lim["used"], lim["limit"]
+        extra = f" ({lim['sector']})" if lim.get("sector") else ""
+        typer.echo(f"  {name:<20} {_fmt(used, name)} of {_fmt(limit, name)}{extra}")
+    typer.echo(f"Gross exposure: {report['gross_exposure']:.1%}   "
+               f"open risk to stops: {report['open_risk']:,.2f} ({report['open_risk_pct']:.2%})")
+
+
+def _fmt(value: Any, name: str) -> str:
+    if value is None:
+        return "no limit"
+    if name in ("positions", "consecutive_losses"):
+        return str(int(value))
+    return f"{value:.2%}" if value == value else "n/a"
+
+
+@app.command()
+def reset(
+    who: str = typer.Option(None, "--who", help="Who resets (default: the OS user)."),
+    reason: str = typer.Option("manual reset", "--reason", help="Why; kept in the record."),
+) -> None:
+    """Lift HALTED (or REDUCING): trading resumes ACTIVE, the day's baseline moves to now."""
+    from execution.cycle import state_row
+    from quant.risk import RiskState
+    from quant.risk import reset as reset_state
+
+    journal = _journal()
+    row = journal.risk_state()
+    equity_rows = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
+    if row is None or not equity_rows:
+        typer.echo("No trading state recorded yet: nothing to reset.", err=True)
+        raise typer.Exit(1)
+    who = who or getpass.getuser()
+    now = datetime.now(UTC)
+    risk = RiskState.from_record(json.loads(row["details"]))
+    new, change = reset_state(risk, equity_rows[0]["equity"], who, now, reason)
+    journal.write({"risk_state": [state_row(change, new, now)]})
+    log.warning("trading state reset by %s at %s: %s -> ACTIVE (%s)", who, now.isoformat(),
+                row["state"], reason)
+    typer.echo(f"{row['state']} -> ACTIVE by {who} at {now.isoformat()} ({reason})")
+
+
+@app.command()
+def halt(
+    who: str = typer.Option(None, "--who", help="Who halts (default: the OS user)."),
+    reason: str = typer.Option("manual halt", "--reason", help="Why; kept in the record."),
+) -> None:
+    """Halt new entries now (the manual kill switch); exits still go until a reset."""
+    from execution.cycle import state_row
+    from quant.risk import RiskState
+    from quant.risk import halt as halt_state
+
+    journal = _journal()
+    row = journal.risk_state()
+    equity_rows = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
+    baseline = equity_rows[0]["equity"] if equity_rows else 1.0
+    risk = RiskState.from_record(json.loads(row["details"])) if row else RiskState(baseline)
+    who = who or getpass.getuser()
+    now = datetime.now(UTC)
+    new, change = halt_state(risk, who, now, reason)
+    journal.write({"risk_state": [state_row(change, new, now)]})
+    log.warning("trading HALTED by %s at %s (%s)", who, now.isoformat(), reason)
+    typer.echo(f"HALTED by {who} at {now.isoformat()} ({reason})")
+
+
+def positions(as_json: bool = JSON) -> None:
+    """Print our book: positions with last price, P&L, stop and risk to the stop."""
+    import pandas as pd
+
+    book = _book(_journal())
+    if as_json:
+        typer.echo(json.dumps(book, indent=2, default=str))
+        return
+    if not book:
+        typer.echo("No open positions.")
+        return
+    with pd.option_context("display.width", 200):
+        typer.echo(pd.DataFrame(book).to_string(index=False))

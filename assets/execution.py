@@ -27,7 +27,7 @@ from strategies.spec import StrategySpec, load_strategy
 from warehouse import Warehouse
 from warehouse.fundamentals import fundamental_scores_as_of
 from warehouse.market import risk_market, since_entry, volatility
-from warehouse.trading import TradingJournal
+from warehouse.trading import TradingJournal, snapshot
 
 GROUP = "execution"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -187,35 +187,6 @@ def _why(decision: dict) -> str:
 LIMITS = RiskLimits()  # account-wide limits the portfolio checks hold the book to
 
 
-def portfolio_snapshot(wh: Warehouse) -> dict:
-    """Return the book's exposure by symbol and sector, and the latest equity and state."""
-    journal = TradingJournal(wh)
-    equity = wh.query("SELECT equity FROM trading.equity ORDER BY ts DESC LIMIT 1")
-    eq = float(equity["equity"].iloc[0]) if len(equity) else float("nan")
-    book = wh.query(
-        "SELECT p.symbol, p.qty, p.avg_cost, i.sector FROM trading.positions p "
-        "LEFT JOIN raw.instruments i USING (symbol)"
-    )
-    book["notional"] = (book["qty"] * book["avg_cost"]).abs()
-    sectors = book.groupby(book["sector"].fillna(""))["notional"].sum() / eq if len(book) else {}
-    state = journal.risk_state()
-    last_cycle = wh.query("SELECT cycle_id FROM trading.cycles ORDER BY finished_at DESC LIMIT 1")
-    diffs = (
-        len(journal.rows("reconciliation", "cycle_id = ?", [last_cycle["cycle_id"].iloc[0]]))
-        if len(last_cycle)
-        else 0
-    )
-    return {
-        "equity": eq,
-        "positions": len(book),
-        "gross_exposure": float(book["notional"].sum() / eq) if len(book) else 0.0,
-        "sector_exposure": {str(k): float(v) for k, v in dict(sectors).items()},
-        "state": state["state"] if state else "ACTIVE",
-        "drawdown": json.loads(state["details"]).get("day_start_equity") if state else None,
-        "differences": diffs,
-    }
-
-
 @dg.asset(
     key=dg.AssetKey([GROUP, "portfolio"]),
     group_name=GROUP,
@@ -223,29 +194,44 @@ def portfolio_snapshot(wh: Warehouse) -> dict:
     kinds={"duckdb"},
     description="The book after the last cycle: positions, exposure by sector, trading state.",
     check_specs=[
-        dg.AssetCheckSpec("sector_exposure_within_cap", asset=dg.AssetKey([GROUP, "portfolio"])),
-        dg.AssetCheckSpec("reconciled_with_broker", asset=dg.AssetKey([GROUP, "portfolio"])),
+        dg.AssetCheckSpec(
+            "sector_exposure_within_cap", asset=dg.AssetKey([GROUP, "portfolio"]), blocking=True
+        ),
+        dg.AssetCheckSpec(
+            "daily_loss_within_limit", asset=dg.AssetKey([GROUP, "portfolio"]), blocking=True
+        ),
+        dg.AssetCheckSpec(
+            "reconciled_with_broker", asset=dg.AssetKey([GROUP, "portfolio"]), blocking=True
+        ),
     ],
 )
 def portfolio(warehouse: WarehouseResource):
     """Snapshot the book and check it against the account-wide limits."""
     wh = warehouse.get()
     with wh.held():
-        snap = portfolio_snapshot(wh)
+        snap = snapshot(TradingJournal(wh))
     worst = max(snap["sector_exposure"].items(), key=lambda kv: kv[1], default=("", 0.0))
+    state = snap["state"]["state"] if snap["state"] else "ACTIVE"
     yield dg.MaterializeResult(
         metadata={
             "equity": snap["equity"],
-            "positions": snap["positions"],
+            "positions": len(snap["positions"]),
             "gross_exposure": snap["gross_exposure"],
+            "open_risk": snap["open_risk"],
             "sector_exposure": dg.MetadataValue.json(snap["sector_exposure"]),
-            "trading_state": snap["state"],
+            "trading_state": state,
         }
     )
     yield dg.AssetCheckResult(
         check_name="sector_exposure_within_cap",
         passed=worst[1] <= LIMITS.max_sector_exposure + 1e-9,
         metadata={"sector": worst[0], "exposure": worst[1], "cap": LIMITS.max_sector_exposure},
+    )
+    yield dg.AssetCheckResult(
+        check_name="daily_loss_within_limit",
+        passed=snap["drawdown"] < LIMITS.daily_loss_limit or state == "HALTED",
+        metadata={"drawdown": snap["drawdown"], "limit": LIMITS.daily_loss_limit,
+                  "trading_state": state},
     )
     yield dg.AssetCheckResult(
         check_name="reconciled_with_broker",

@@ -20,11 +20,12 @@ from assets._harvest import WAREHOUSE_POOL, partition_dates
 from harvest.contracts import conform
 from pipelines.partitions import trading_days
 from pipelines.resources import SourceResource, WarehouseResource
+from quant.signals.bayes import SignalPriors
 from research.data import load_strategy_data
 from strategies.evaluate import evaluate_strategy, fit_strategy_priors, has_bars
 from strategies.library import registered_strategies
 from strategies.spec import load_strategy
-from warehouse import Scope
+from warehouse import Scope, Warehouse
 from warehouse.tables import SIGNAL_PRIORS, SIGNALS
 
 GROUP = "signals"
@@ -38,6 +39,24 @@ def signal_batch_id(frame: pd.DataFrame, start: date, end: date) -> str:
     ].to_csv(index=False)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return f"signals:{start.isoformat()}..{end.isoformat()}:{digest}"
+
+
+def _stored_priors(wh: Warehouse, day: date) -> dict[tuple[str, pd.Timestamp], SignalPriors]:
+    """Return the priors an earlier run of ``day`` fitted, by (spec_id, training end).
+
+    A day's signals are re-evaluated every few minutes while it trades; the outcomes known
+    before the day do not change meanwhile, so its priors are fitted once, not every run.
+    """
+    if SIGNAL_PRIORS.qualified not in wh.tables():
+        return {}
+    rows = wh.query(
+        f"SELECT spec_id, train_end, priors FROM {SIGNAL_PRIORS.qualified} WHERE session_date = ?",
+        [day],
+    )
+    return {
+        (r.spec_id, pd.Timestamp(r.train_end).tz_convert("UTC")): SignalPriors.from_json(r.priors)
+        for r in rows.itertuples()
+    }
 
 
 def _months(start: date, end: date) -> list[tuple[date, date]]:
@@ -75,11 +94,23 @@ def signals(
     start, end = partition_dates(context)
     assert start is not None and end is not None  # partitioned: always a range
     wh = warehouse.get()
+    with wh.held():  # one connection for the many reads and writes of the run
+        return _signals(context, wh, source, start, end)
+
+
+def _signals(
+    context: AssetExecutionContext,
+    wh: Warehouse,
+    source: SourceResource,
+    start: date,
+    end: date,
+) -> dg.MaterializeResult:
     specs = [load_strategy(p) for p in registered_strategies()]
     data = load_strategy_data(
         wh, start, end, source.symbols, {tf for s in specs for tf in s.timeframes()}
     )
     frames, priors_rows, counts = [], [], {}
+    stored = _stored_priors(wh, start) if start == end else {}
     for spec in specs:
         if not has_bars(spec, data):
             context.log.info("%s: no bars for its universe; skipped", spec.strategy_meta.name)
@@ -87,7 +118,7 @@ def signals(
         for first_day, last_day in _months(start, end):
             first = pd.Timestamp(datetime.combine(first_day, time.min, NEW_YORK)).tz_convert("UTC")
             last = pd.Timestamp(datetime.combine(last_day, time.max, NEW_YORK)).tz_convert("UTC")
-            priors = fit_strategy_priors(spec, data, first)
+            priors = stored.get((spec.spec_id, first)) or fit_strategy_priors(spec, data, first)
             found = evaluate_strategy(spec, data, priors, start=first, end=last)
             frames.append(found)
             priors_rows.append(

@@ -24,81 +24,36 @@ def _journal():
     return TradingJournal(Warehouse())
 
 
-def _book(journal) -> list[dict[str, Any]]:
-    """Return our positions with their last price, notional and risk to the stop."""
-    from warehouse.market import last_prices
-
-    rows = journal.rows("positions", "TRUE ORDER BY symbol")
-    if not rows:
-        return []
-    sectors = journal.wh.query(
-        "SELECT symbol, sector FROM raw.instruments WHERE symbol IN (SELECT unnest(?::VARCHAR[]))",
-        [[r["symbol"] for r in rows]],
-    )
-    sector = dict(zip(sectors["symbol"], sectors["sector"], strict=True))
-    prices = last_prices(journal.wh, [r["symbol"] for r in rows], datetime.now(UTC))
-    out = []
-    for r in rows:
-        price = prices.get(r["symbol"], r["avg_cost"])
-        stop = r.get("stop")
-        out.append(
-            {
-                "symbol": r["symbol"],
-                "qty": r["qty"],
-                "avg_cost": round(r["avg_cost"], 4),
-                "last": price,
-                "notional": abs(r["qty"]) * price,
-                "unrealized_pnl": (price - r["avg_cost"]) * r["qty"],
-                "stop": None if stop is None else round(stop, 4),
-                "risk_to_stop": 0.0 if stop is None else max(0.0, (price - stop) * r["qty"]),
-                "sector": sector.get(r["symbol"], ""),
-                "strategy": r.get("strategy"),
-                "opened_at": str(r["opened_at"]),
-            }
-        )
-    return out
-
-
 def status_report() -> dict[str, Any]:
     """Return the trading state, the utilization of each limit and the open risk."""
     from quant.risk import RiskLimits
+    from warehouse.trading import snapshot
 
-    journal = _journal()
     limits = RiskLimits()
-    state = journal.risk_state()
-    details = json.loads(state["details"]) if state else {}
-    equity_rows = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
-    equity = equity_rows[0]["equity"] if equity_rows else math.nan
-    baseline = details.get("day_start_equity", math.nan)
-    book = _book(journal)
-    sectors: dict[str, float] = {}
-    for p in book:
-        sectors[p["sector"]] = sectors.get(p["sector"], 0.0) + p["notional"]
-    drawdown = (baseline - equity) / baseline if baseline and equity == equity else math.nan
-    worst = max(sectors.items(), key=lambda kv: kv[1], default=("", 0.0))
+    snap = snapshot(_journal())
+    state, equity = snap["state"], snap["equity"]
+    worst = max(snap["sector_exposure"].items(), key=lambda kv: kv[1], default=("", 0.0))
     return {
         "state": state["state"] if state else "ACTIVE",
         "since": str(state["changed_at"]) if state else None,
         "reason": state["reason"] if state else "no cycle has run yet",
         "who": state["who"] if state else None,
         "equity": equity,
-        "day_start_equity": baseline,
+        "day_start_equity": snap["day_start_equity"],
         "limits": {
-            "daily_loss": {"used": drawdown, "limit": limits.daily_loss_limit},
+            "daily_loss": {"used": snap["drawdown"], "limit": limits.daily_loss_limit},
             "sector_exposure": {
                 "sector": worst[0],
-                "used": worst[1] / equity if equity else math.nan,
+                "used": worst[1],
                 "limit": limits.max_sector_exposure,
             },
-            "positions": {"used": len(book), "limit": limits.max_positions},
-            "consecutive_losses": {
-                "used": details.get("consecutive_losses", 0),
-                "limit": limits.loss_streak,
-            },
+            "positions": {"used": len(snap["positions"]), "limit": limits.max_positions},
+            "consecutive_losses": {"used": snap["consecutive_losses"], "limit": limits.loss_streak},
         },
-        "gross_exposure": sum(p["notional"] for p in book) / equity if equity else math.nan,
-        "open_risk": sum(p["risk_to_stop"] for p in book),
-        "open_risk_pct": sum(p["risk_to_stop"] for p in book) / equity if equity else math.nan,
+        "gross_exposure": snap["gross_exposure"],
+        "open_risk": snap["open_risk"],
+        "open_risk_pct": snap["open_risk"] / equity if equity else math.nan,
+        "reconciliation_differences": snap["differences"],
     }
 
 
@@ -181,7 +136,9 @@ def positions(as_json: bool = JSON) -> None:
     """Print our book: positions with last price, P&L, stop and risk to the stop."""
     import pandas as pd
 
-    book = _book(_journal())
+    from warehouse.trading import snapshot
+
+    book = snapshot(_journal())["positions"]
     if as_json:
         typer.echo(json.dumps(book, indent=2, default=str))
         return

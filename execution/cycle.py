@@ -224,6 +224,9 @@ def run_cycle(
     if exits:  # exits pass in every state; the gate records them like any decision
         gate = check_orders(state, [p for p, _ in exits], RiskLimits(), inp.market, now)
         risk = absorb(gate)
+        # The entries' gate starts from the state the exits' gate left (a HALT found there
+        # holds for the entries and is recorded and alerted once, not again).
+        state = PortfolioState(equity, state.positions, risk)
         for (proposal, reason), d in zip(exits, gate.decisions, strict=True):
             spec = inp.specs.get(proposal.strategy)
             keep(_record(report, inp, d, purpose=reason, spec=spec, risk=risk, **common))
@@ -417,7 +420,14 @@ def loss_streak(pnls_newest_first: Sequence[float]) -> int:
 
 
 def state_row(change: Any, risk: RiskState, now: datetime, reason: str = "") -> dict[str, Any]:
-    """Return a ``trading.risk_state`` row for ``risk`` (and the change that led to it)."""
+    """Return a ``trading.risk_state`` row for ``risk`` (and the change that led to it).
+
+    ``details`` is the state's record (what the next cycle resumes from) plus, for a change,
+    the numbers behind it (equity, baseline, drawdown, limit).
+    """
+    details = risk.to_record()
+    if change is not None and change.numbers:
+        details["numbers"] = change.to_record()["numbers"]
     return {
         "row_id": uuid.uuid4().hex,
         "recorded_at": pd.Timestamp(time.time_ns(), tz="UTC"),
@@ -426,7 +436,7 @@ def state_row(change: Any, risk: RiskState, now: datetime, reason: str = "") -> 
         "previous": str(change.old).upper() if change is not None else None,
         "reason": change.reason if change is not None else reason,
         "who": change.who if change is not None else "system",
-        "details": json.dumps(risk.to_record(), sort_keys=True),
+        "details": json.dumps(details, sort_keys=True),
     }
 
 

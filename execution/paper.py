@@ -165,7 +165,7 @@ class PaperBroker:
         """Send ``request`` once per key: return the existing order if the key was sent before."""
         key = request.key or new_key()
         self.ledger.step()
-        for record in self.account.orders.values():
+        for record in self.ledger.todays_orders(self.account):
             if record.remark == key:
                 return _order(record)
         if request.order_type not in ("limit", "market"):
@@ -202,9 +202,9 @@ class PaperBroker:
             raise BrokerError(f"modify_order: {exc}") from None
 
     def orders(self) -> list[BrokerOrder]:
-        """Return today's orders."""
+        """Return today's orders (moomoo lists no earlier day's)."""
         self.ledger.step()
-        return [_order(r) for r in self.account.orders.values()]
+        return [_order(r) for r in self.ledger.todays_orders(self.account)]
 
     def positions(self) -> list[Position]:
         """Return the open positions at the last price."""

@@ -121,7 +121,7 @@ def cost_figure(costs: Mapping[str, float]) -> go.Figure:
 
 def regime_table(trades: pd.DataFrame, regimes: pd.Series) -> pd.DataFrame:
     """Return closed trades grouped by the regime at entry: count, win rate, P&L, return."""
-    t = trades.assign(regime=regimes.fillna("unknown").to_numpy())
+    t = trades.assign(regime=regimes.replace({"": None}).fillna("unknown").to_numpy())
     t = t[~t["is_open"]]
     if t.empty:
         return pd.DataFrame(columns=["trades", "win_rate_pct", "pnl", "avg_return_pct"])

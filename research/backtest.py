@@ -323,6 +323,8 @@ def backtest_strategy(
         engine = run_engine(frames, esig.drop(columns=["posterior"]), plan.config)
         equity, trades, log, stats = (engine.equity, engine.trades, engine.trade_log,
                                       engine.stats)
+        # The engine writes "" for a signal without a regime; the table stores NULL.
+        log = log.assign(market_regime=log["market_regime"].replace({"": None}))
     equity = pd.Series(equity.to_numpy(), index=stamp.reindex(equity.index).to_numpy(),
                        name="equity")
     trades = _stamp_trades(trades, stamp)

@@ -195,7 +195,7 @@ class Warehouse:
                 con.register(name, frame)
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(f"CREATE TEMP TABLE incoming_rows AS {select}")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_rows AS {select}")
                 outside = con.execute(
                     f"SELECT count(*) FROM incoming_rows WHERE NOT ({where})", params
                 ).fetchone()[0]
@@ -224,6 +224,7 @@ class Warehouse:
                 con.execute("ROLLBACK")
                 raise
             finally:
+                con.execute("DROP TABLE IF EXISTS incoming_rows")  # a held connection lives on
                 for name in frames:
                     con.unregister(name)
         return int(rows)

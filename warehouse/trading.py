@@ -8,7 +8,10 @@ order is recorded (as ``pending``) before it is sent, so a run killed between "s
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -345,3 +348,88 @@ def _missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def snapshot(journal: TradingJournal, at: datetime | None = None) -> dict[str, Any]:
+    """Return the book and its exposure: what ``drilldown risk status`` and the checks read.
+
+    Parameters
+    ----------
+    journal
+        The trading record.
+    at
+        Price the positions at the last closes by ``at`` (default now).
+
+    Returns
+    -------
+    dict
+        ``equity``, ``day_start_equity``, ``drawdown`` (loss from the day's baseline as a
+        fraction of it), ``state`` (the latest ``risk_state`` row or None), ``positions``
+        (one dict per position: qty, last price, notional, P&L, stop, risk to the stop,
+        sector), ``sector_exposure`` (gross notional / equity per sector),
+        ``gross_exposure``, ``open_risk`` (money lost if every stop is hit) and
+        ``differences`` (reconciliation rows of the last cycle).
+    """
+    from warehouse.market import last_prices
+
+    wh = journal.wh
+    state = journal.risk_state()
+    details = json.loads(state["details"]) if state else {}
+    last_equity = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
+    equity = last_equity[0]["equity"] if last_equity else math.nan
+    baseline = details.get("day_start_equity", math.nan)
+    rows = journal.rows("positions", "TRUE ORDER BY symbol")
+    symbols = [r["symbol"] for r in rows]
+    sectors = (
+        dict(
+            wh.query(
+                "SELECT symbol, sector FROM raw.instruments "
+                "WHERE symbol IN (SELECT unnest(?::VARCHAR[]))",
+                [symbols],
+            ).itertuples(index=False, name=None)
+        )
+        if rows and "raw.instruments" in wh.tables()
+        else {}
+    )
+    prices = last_prices(wh, symbols, at or datetime.now(UTC)) if rows else {}
+    positions = []
+    for r in rows:
+        price = prices.get(r["symbol"], r["avg_cost"])
+        stop = r.get("stop")
+        positions.append(
+            {
+                "symbol": r["symbol"],
+                "qty": r["qty"],
+                "avg_cost": r["avg_cost"],
+                "last": price,
+                "notional": abs(r["qty"]) * price,
+                "unrealized_pnl": (price - r["avg_cost"]) * r["qty"],
+                "stop": stop,
+                "risk_to_stop": 0.0 if stop is None else max(0.0, (price - stop) * r["qty"]),
+                "sector": sectors.get(r["symbol"]) or "",
+                "strategy": r.get("strategy"),
+                "opened_at": r["opened_at"],
+            }
+        )
+    by_sector: dict[str, float] = {}
+    for p in positions:
+        by_sector[p["sector"]] = by_sector.get(p["sector"], 0.0) + p["notional"]
+    last_cycle = journal.rows("cycles", "TRUE ORDER BY finished_at DESC LIMIT 1")
+    differences = (
+        len(journal.rows("reconciliation", "cycle_id = ?", [last_cycle[0]["cycle_id"]]))
+        if last_cycle
+        else 0
+    )
+    per_equity = equity if equity and math.isfinite(equity) else math.nan
+    return {
+        "equity": equity,
+        "day_start_equity": baseline,
+        "drawdown": (baseline - equity) / baseline if baseline and baseline == baseline else 0.0,
+        "state": state,
+        "consecutive_losses": int(details.get("consecutive_losses", 0)),
+        "positions": positions,
+        "sector_exposure": {s: v / per_equity for s, v in by_sector.items()},
+        "gross_exposure": sum(p["notional"] for p in positions) / per_equity if positions else 0.0,
+        "open_risk": sum(p["risk_to_stop"] for p in positions),
+        "differences": differences,
+    }

@@ -307,6 +307,16 @@ class PaperLedger:
                         changed.append(record)
         return changed
 
+    def todays_orders(self, acc: SimAccount) -> list[SimOrder]:
+        """Return the orders placed on the market's current day, as moomoo lists them."""
+        today = self.market.today
+        with self.lock:
+            return [
+                r
+                for r in acc.orders.values()
+                if r.created.tz_convert("America/New_York").date() == today
+            ]
+
     def holdings(self, acc: SimAccount) -> list[tuple[str, int, float, float]]:
         """Return ``(symbol, signed qty, average cost, last price)`` of each open position."""
         with self.lock:

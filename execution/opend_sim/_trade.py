@@ -161,7 +161,7 @@ def get_order_list(sim: OpenDSimulator, conn: ClientConnection, req: Any) -> Any
     rsp = success(2201)
     _header(rsp.s2c.header, acc)
     with sim.ledger.lock:
-        for record in acc.orders.values():
+        for record in sim.ledger.todays_orders(acc):  # order_list_query lists today's orders
             if wanted and record.order_id not in wanted:
                 continue
             if codes and record.symbol.split(".", 1)[1] not in codes and record.symbol not in codes:

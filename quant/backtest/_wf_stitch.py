@@ -137,7 +137,7 @@ def stitch(
     results : sequence of WindowResult
         Every window of one plan, in any order (sorted by ``window.index``).
     cash : float, optional
-        Starting cash of the stitched account; the first window's by default.
+        Starting cash of the stitched account; by default the first traded window's.
     space : ParameterSpace, optional
         For the stability report's range-relative dispersion.
     states : pandas.Series, optional
@@ -156,7 +156,11 @@ def stitch(
     if not results:
         raise ValueError("nothing to stitch")
     _check_tiling(results)
-    level = float(cash if cash is not None else results[0].cash)
+    # A window in cash has a nominal cash of 1 (its flat curve scales to anything), so the
+    # account starts from the first window that traded.
+    traded = [r.cash for r in results if r.params is not None] or [results[0].cash]
+    base = float(cash if cash is not None else traded[0])
+    level = base
     pieces, trades, rows = [], [], []
     for r in results:
         scale = level / r.cash
@@ -171,7 +175,6 @@ def stitch(
         t["scale"] = scale
         trades.append(t)
         rows.append(_window_row(r, start, level))
-    base = float(cash if cash is not None else results[0].cash)
     equity = pd.concat(pieces).rename("equity")
     all_trades = pd.concat([t for t in trades if len(t)] or trades[:1], ignore_index=True)
     if len(all_trades):

@@ -152,8 +152,11 @@ def objective_value(stats: Mapping[str, Any], objective: Objective = "sharpe") -
 
 
 def _finite(value: float) -> float:
-    """Return ``value``, or NaN when it is not finite (an out-of-sample score is reported,
-    not ranked, so "no trades, no volatility" reads as unknown rather than -inf)."""
+    """Return ``value``, or NaN when it is not finite.
+
+    An out-of-sample score is reported, not ranked: "no trades, no volatility" reads as
+    unknown rather than -inf.
+    """
     return value if math.isfinite(value) else math.nan
 
 

@@ -130,7 +130,7 @@ class _Batch:
                 drawdown=self.risk.drawdown(self.state.equity),
                 daily_loss_limit=limits.daily_loss_limit,
             ))
-        if False:
+        if d < 0 and not limits.allow_short and p.symbol not in self.held:
             return _reject(p, Intent.ENTRY, _flat_reason(
                 ReasonCode.SHORT_NOT_ALLOWED, "short entries are switched off"
             ))
@@ -207,6 +207,11 @@ def check_orders(
     RiskReport
         One :class:`Decision` per proposal in order, the risk state to persist, the state
         changes to log, the limits' utilization once every passed order fills.
+
+    Raises
+    ------
+    ValueError
+        When ``now`` is not timezone-aware (a caller's bug, not a bad proposal).
     """
     risk, change = evaluate(state.risk, state.equity, limits, now)
     book, warnings = book_of(state, market)

@@ -53,7 +53,7 @@ def test_order_outside_regular_hours_is_refused(clock):
 
 
 def test_unknown_symbol_is_refused(broker):
-    with pytest.raises(BrokerError, match="Unknown stock US.NOPE"):
+    with pytest.raises(BrokerError, match=r"Unknown stock US\.NOPE"):
         broker.place(OrderRequest("US.NOPE", "buy", 1, "market", key="dd-nope"))
     assert not broker.tradable("US.NOPE")
     assert broker.tradable(SYMBOL)

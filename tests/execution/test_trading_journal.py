@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
@@ -16,8 +17,11 @@ T0 = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def journal(tmp_path) -> TradingJournal:
-    return TradingJournal(Warehouse(tmp_path / "journal.duckdb"))
+def journal(tmp_path) -> Iterator[TradingJournal]:
+    """Return a journal on one held connection, as the execution asset uses it."""
+    journal = TradingJournal(Warehouse(tmp_path / "journal.duckdb"))
+    with journal.wh.held():
+        yield journal
 
 
 def order(key: str, status: str = "pending", order_id: str | None = None) -> dict:
@@ -107,11 +111,10 @@ def position(symbol: str, qty: float) -> dict:
 
 def snapshot(journal: TradingJournal) -> dict[str, list[tuple]]:
     """Return every row of every trading table, sorted, for before/after comparisons."""
-    with journal.wh.held():  # one connection for the eleven reads
-        return {
-            t.name: sorted(tuple(sorted(r.items())) for r in journal.rows(t.name))
-            for t in TRADING_TABLES
-        }
+    return {
+        t.name: sorted(tuple(sorted(r.items())) for r in journal.rows(t.name))
+        for t in TRADING_TABLES
+    }
 
 
 def seeded(journal: TradingJournal) -> dict[str, list[tuple]]:
@@ -225,10 +228,20 @@ def test_latest_risk_state_and_the_day_baseline(journal):
     journal.write(
         {
             "equity": [
-                {"ts": T0 + timedelta(hours=1), "session_date": day, "equity": 990_000.0,
-                 "cash": 990_000.0, "market_value": 0.0},
-                {"ts": T0, "session_date": day, "equity": 1_000_000.0, "cash": 1_000_000.0,
-                 "market_value": 0.0},
+                {
+                    "ts": T0 + timedelta(hours=1),
+                    "session_date": day,
+                    "equity": 990_000.0,
+                    "cash": 990_000.0,
+                    "market_value": 0.0,
+                },
+                {
+                    "ts": T0,
+                    "session_date": day,
+                    "equity": 1_000_000.0,
+                    "cash": 1_000_000.0,
+                    "market_value": 0.0,
+                },
             ]
         }
     )

@@ -165,7 +165,7 @@ def run_compiled(
     refusals = np.zeros((2 * entries + 1, 5), np.int64)
     rng = np.random.default_rng(config.seed)
     try:
-        out = run_loop(p, g, d, _minute_arrays(minute_bars, panel.symbols), inst, inst[1],
+        out = run_loop(p, g, d, _minute_arrays(minute_bars, panel.symbols), inst,
                        panel.session_end, panel.days_to_next.astype(np.int64), *fills, *rules,
                        float(config.cash), rng, orders, trades, fill_rows, refusals)
     except (ArithmeticError, ValueError):  # Python raises its own error, or copes

@@ -266,43 +266,26 @@ def _signals(t, equity, prev, last_close, ent_j, ent_d, P, G, D, inst, orders, t
 
 
 @njit(cache=True)
-def run_loop(P, G, D, M, inst, mm, session_end, days, fp, ip, xp, xi, cash, rng, orders, tr,
-             fills, refusals):
-    """Run the event loop over all bars; see `core._Loop.run` for the steps.
+def _bars(t0, P, G, D, M, inst, session_end, days, fp, ip, xp, xi, rng, orders, tr, fills,
+          refusals, L, cnt, acct, pos, rank, nrank, equity, positions, last_close, prev, ent_j,
+          ent_d):
+    """Run bars from ``t0`` until the end, a status, or arrays too small; return the next bar.
 
-    Returns ``(status, counts, equity, positions, orders, trades, fills, refusals,
-    last_close, acct)``; ``counts`` holds the numbers of orders, trades, fills, refusals.
+    The arrays are never rebound here (the caller grows them between calls), which keeps
+    numba from reference-counting them on every bar.
     """
-    open_, high, low, close, volume = P[0], P[1], P[2], P[3], P[4]
+    open_, high, low, close = P[0], P[1], P[2], P[3]
     atr = P[9]
-    borrow = inst[3]
+    mm, borrow = inst[1], inst[3]
+    oh, ot, oc, th, tt, tc = L[0], L[1], L[2], L[3], L[4], L[5]
     n, k = close.shape
-    oh, ot, oc = np.full(k, -1), np.full(k, -1), np.zeros(k, np.int64)
-    th, tt, tc = np.full(k, -1), np.full(k, -1), np.zeros(k, np.int64)
-    L = (oh, ot, oc, th, tt, tc, np.empty(orders.shape[0], np.int64),
-         np.empty(tr.shape[0], np.int64))
-    cnt = np.zeros(6, np.int64)
-    acct = np.array([cash, 0.0, 0.0])
-    pos = np.zeros(k, np.int64)
-    rank = np.zeros(k, np.int64)
-    nrank = np.zeros(1, np.int64)
-    equity = np.empty(n)
-    positions = np.zeros((n, k))
-    last_close = np.full(k, np.nan)
-    prev = np.full(k, np.nan)
-    ent_j, ent_d = np.zeros(k, np.int64), np.zeros(k, np.int64)
-    for t in range(n):
+    for t in range(t0, n):
         live = cnt[C_LIVE]
-        if cnt[C_ORDERS] + 4 * live + 2 * k > orders.shape[0]:
-            orders = grow(orders, cnt[C_ORDERS] + 4 * live + 2 * k)
-            L = (oh, ot, oc, th, tt, tc, np.empty(orders.shape[0], np.int64), L[7])
-        if cnt[C_FILLS] + 2 * live + 1 > fills.shape[0]:  # one per open order and bracket
-            fills = grow(fills, cnt[C_FILLS] + 2 * live + 1)
-        if cnt[C_TRADES] + k > tr.shape[0]:
-            tr = grow(tr, cnt[C_TRADES] + k)
-            L = (oh, ot, oc, th, tt, tc, L[6], np.empty(tr.shape[0], np.int64))
-        if cnt[C_REFUSALS] + 2 * k > refusals.shape[0]:
-            refusals = grow(refusals, cnt[C_REFUSALS] + 2 * k)
+        if (cnt[C_ORDERS] + 4 * live + 2 * k > orders.shape[0]
+                or cnt[C_FILLS] + 2 * live + 1 > fills.shape[0]  # one per open order, bracket
+                or cnt[C_TRADES] + k > tr.shape[0]
+                or cnt[C_REFUSALS] + 2 * k > refusals.shape[0]):
+            return t
         for j in range(k):
             c = close[t, j]
             if c != c:
@@ -374,6 +357,41 @@ def run_loop(P, G, D, M, inst, mm, session_end, days, fp, ip, xp, xi, cash, rng,
             prev[j] = D[t, j]
         if cnt[C_STATUS]:
             break
+    return n
+
+
+@njit(cache=True)
+def run_loop(P, G, D, M, inst, session_end, days, fp, ip, xp, xi, cash, rng, orders, tr,
+             fills, refusals):
+    """Run the event loop over all bars; see `core._Loop.run` for the steps.
+
+    Returns ``(status, counts, equity, positions, orders, trades, fills, refusals,
+    last_close, acct)``; ``counts`` holds the numbers of orders, trades, fills, refusals.
+    """
+    n, k = P[3].shape
+    oh, ot, oc = np.full(k, -1), np.full(k, -1), np.zeros(k, np.int64)
+    th, tt, tc = np.full(k, -1), np.full(k, -1), np.zeros(k, np.int64)
+    cnt = np.zeros(6, np.int64)
+    acct = np.array([cash, 0.0, 0.0])
+    pos = np.zeros(k, np.int64)
+    rank = np.zeros(k, np.int64)
+    nrank = np.zeros(1, np.int64)
+    equity = np.empty(n)
+    positions = np.zeros((n, k))
+    last_close = np.full(k, np.nan)
+    prev = np.full(k, np.nan)
+    ent_j, ent_d = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    t = 0
+    while t < n and not cnt[C_STATUS]:
+        live = cnt[C_LIVE]
+        orders = grow(orders, cnt[C_ORDERS] + 4 * live + 2 * k)
+        fills = grow(fills, cnt[C_FILLS] + 2 * live + 1)
+        tr = grow(tr, cnt[C_TRADES] + k)
+        refusals = grow(refusals, cnt[C_REFUSALS] + 2 * k)
+        L = (oh, ot, oc, th, tt, tc, np.empty(orders.shape[0], np.int64),
+             np.empty(tr.shape[0], np.int64))
+        t = _bars(t, P, G, D, M, inst, session_end, days, fp, ip, xp, xi, rng, orders, tr,
+                  fills, refusals, L, cnt, acct, pos, rank, nrank, equity, positions,
+                  last_close, prev, ent_j, ent_d)
     return (cnt[C_STATUS], cnt[:4].copy(), equity, positions, orders, tr, fills, refusals,
             last_close, acct)
-

@@ -225,6 +225,23 @@ def test_a_window_without_feasible_candidates_stays_in_cash():
     assert res.trades.empty
 
 
+def test_a_first_window_in_cash_keeps_the_account_in_currency():
+    space = ParameterSpace({"x": IntRange(0, 1)})
+    windows = plan_windows(INDEX, in_sample=20, out_of_sample=20)
+
+    def run(params, start, end):
+        eq = pd.Series(100.0, index=INDEX[(start <= INDEX) & (INDEX <= end)])
+        eq.iloc[-1] = 110.0  # +10 % in every window that trades
+        trades = 0 if start < windows[1].is_start else 10  # nothing counts in window 0
+        return Fake(eq, MappingProxyType({"sharpe": 1.0, "n_trades": trades,
+                                          "return_ann_pct": 5.0, "return_pct": 10.0}))
+
+    res = stitch([run_window(w, space, run) for w in windows])
+    assert res.results[0].params is None and res.summary["windows_in_cash"] == 1
+    assert res.equity.iloc[0] == 100.0  # the traded windows' cash, not the in-cash nominal 1
+    assert res.equity.iloc[-1] == pytest.approx(100.0 * 1.1)
+
+
 # ---------------------------------------------------------------- signal mode on prices
 
 

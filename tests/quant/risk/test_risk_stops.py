@@ -166,7 +166,7 @@ def paths(draw):
 
 
 @given(paths())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 def test_a_stop_only_moves_against_the_position_when_widened_and_never_past_the_initial(path):
     d, close, high, low, atr, spikes = path
     entry = close[0]

@@ -184,7 +184,8 @@ def run_cycle(
         equity, tuple(Position(p.symbol, p.qty, p.last_price or math.nan) for p in held), risk
     )
 
-    exits, stop_rows, pos_rows = _exits(inp, journal, positions, now)
+    broker_qty = {p.symbol: p.qty for p in held}
+    exits, stop_rows, pos_rows = _exits(inp, journal, positions, broker_qty, now)
     report.stop_changes = stop_rows
     # A signal is decided once, whichever batch (or re-run of one) brings it again.
     candidates = entries(inp.signals, inp.specs)
@@ -221,11 +222,14 @@ def run_cycle(
                 )
         return gate.risk
 
+    # The account's state is evaluated every cycle against the account-wide limits, even
+    # when nothing is to be decided: a loss limit crossed by the market alone halts now.
+    # Every later gate starts from it, so a HALT is recorded and alerted once.
+    risk = absorb(check_orders(state, [], RiskLimits(), inp.market, now))
+    state = PortfolioState(equity, state.positions, risk)
     if exits:  # exits pass in every state; the gate records them like any decision
         gate = check_orders(state, [p for p, _ in exits], RiskLimits(), inp.market, now)
         risk = absorb(gate)
-        # The entries' gate starts from the state the exits' gate left (a HALT found there
-        # holds for the entries and is recorded and alerted once, not again).
         state = PortfolioState(equity, state.positions, risk)
         for (proposal, reason), d in zip(exits, gate.decisions, strict=True):
             spec = inp.specs.get(proposal.strategy)
@@ -452,9 +456,15 @@ def _exits(
     inp: CycleInput,
     journal: Journal,
     positions: Mapping[str, Mapping[str, Any]],
+    broker_qty: Mapping[str, float],
     now: datetime,
 ) -> tuple[list[tuple[OrderProposal, str]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Return exit proposals with their reasons, stop moves, and the positions' new rows."""
+    """Return exit proposals with their reasons, stop moves, and the positions' new rows.
+
+    An exit is proposed only for what the broker holds in the position's direction: a
+    position our book has and the broker does not (closed in the app) is a reconciliation
+    difference, not a reason to open the opposite side.
+    """
     statuses = ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES))
     exiting = {
         o["symbol"]
@@ -496,8 +506,11 @@ def _exits(
                 }
             )
         pos_rows.append(row)
-        if intent.proposal is not None and symbol not in exiting:
-            exits.append((intent.proposal, intent.reason))
+        held = broker_qty.get(symbol, 0.0)
+        if intent.proposal is not None and symbol not in exiting and held * pos["qty"] > 0:
+            exits.append(
+                (replace(intent.proposal, qty=min(abs(held), abs(pos["qty"]))), intent.reason)
+            )
     return exits, stop_rows, pos_rows
 
 
@@ -566,7 +579,10 @@ def _record(
         "qty": d.qty,
         "order_type": order_type,
         "limit_price": limit,
-        "tif": "gtc" if rules is not None and rules.time_in_force == "GTC" else "day",
+        # Exits go DAY whatever the strategy says: a protective exit must be accepted now.
+        "tif": "gtc"
+        if purpose == "entry" and rules is not None and rules.time_in_force == "GTC"
+        else "day",
         "purpose": purpose,
         "status": "pending",
         "filled_qty": 0.0,
@@ -627,11 +643,32 @@ def send_pending(
 ) -> list[dict[str, Any]]:
     """Send every ``pending`` order with its key and record what the broker answered.
 
-    Pending orders a killed run left behind go too: the broker finds a key it already has
-    and returns that order instead of placing a second one.
+    Pending orders a killed run left behind today go too: the broker finds a key it already
+    has and returns that order instead of placing a second one. One left from an earlier
+    session is not sent: brokers list only today's orders, so its key could no longer be
+    found; it is marked ``unknown`` and alerted for a person to check.
     """
     out = []
+    day_start = pd.Timestamp(now).tz_convert(NEW_YORK).normalize().tz_convert("UTC")
     for row in journal.rows("orders", "status = 'pending' ORDER BY created_at, key"):
+        if pd.Timestamp(row["created_at"]) < day_start:
+            row = dict(
+                row,
+                status="unknown",
+                updated_at=now,
+                message="recorded but not confirmed sent before its session ended",
+            )
+            journal.write({"orders": [row]})
+            report.alerts.append(
+                alerter.raise_alert(
+                    "broker",
+                    f"order {row['key']} for {row['symbol']} from an earlier session was "
+                    "never confirmed: check the broker",
+                    now,
+                )
+            )
+            out.append(row)
+            continue
         request = OrderRequest(
             row["symbol"],
             row["side"],

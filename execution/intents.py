@@ -86,7 +86,9 @@ def entries(signals: pd.DataFrame, specs: Mapping[str, StrategySpec]) -> list[En
     Rows are passed on as they are, even malformed ones (NaN price, unknown symbol, stale
     time): the risk gate rejects those with a reason, so the record shows why.
     """
-    out = []
+    out: list[Entry] = []
+    if signals.empty:
+        return out
     for row in signals.sort_values(["posterior", "ts"], ascending=[False, True]).itertuples():
         spec = specs.get(row.spec_id)
         side = "sell" if row.direction == "short" else "buy"

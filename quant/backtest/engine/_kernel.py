@@ -72,7 +72,8 @@ def _fill_params(fill: FillConfig) -> tuple[np.ndarray, np.ndarray] | None:
     if (costs is None or type(lat) is not LatencyModel or lat.kind not in _LATENCY
             or type(slip) is not SlippageModel or type(imp) is not ImpactModel
             or not _real(lat.low_ms, lat.high_ms, lat.sigma, slip.half_spread_bps,
-                         slip.size_bps, imp.y, imp.threshold, fill.participation)):
+                         slip.size_bps, imp.y, imp.threshold, fill.participation)
+            or not (0.0 <= lat.low_ms < 1e9 and 0.0 <= lat.high_ms < 1e9)):
         return None
     kind, vals, cap = costs
     fp = np.zeros(nf.F_COST + nf.N_COST)
@@ -172,4 +173,7 @@ def run_compiled(
         return None
     if out[0] != nf.OK:
         return None
-    return build_compiled_result(panel, sig, config, out)
+    try:
+        return build_compiled_result(panel, sig, config, out)
+    except ZeroDivisionError:  # a fill at a price of 0: Python raises its own error
+        return None

@@ -131,6 +131,8 @@ def _trade_frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the trades table and the trade log (`results._trade_row`, `trade_log._record`)."""
     idx = np.flatnonzero(tr["entry_qty"] > 0)
+    if (tr["entry_notional"][idx] == 0.0).any():
+        raise ZeroDivisionError("a trade entered at a price of 0")
     idx = idx[np.lexsort((idx, tr["entry_bar"][idx]))]
     x = tr[idx]
     index = panel.index

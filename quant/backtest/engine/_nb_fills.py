@@ -60,19 +60,19 @@ _HALF_MICRO = 0.0000005  # the double below 5e-7: x > 5e-7 exactly iff x > _HALF
 _BIG = 2.0**31
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def pmax(a: float, b: float) -> float:
     """Return Python's ``max(a, b)``: ``b`` only when ``b > a`` (so NaN in ``b`` loses)."""
     return b if b > a else a
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def pmin(a: float, b: float) -> float:
     """Return Python's ``min(a, b)``: ``b`` only when ``b < a``."""
     return b if b < a else a
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ceil_cents(x: float) -> float:
     """Return ``costs.ceil_cents(x)``: ``ceil(round(100 x, 6)) / 100`` with exact rounding.
 
@@ -88,7 +88,7 @@ def ceil_cents(x: float) -> float:
     return c / 100.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def order_costs(
     kind: int, cp: np.ndarray, has_cap: bool, side: int, qty: int, notional: float
 ) -> tuple[float, float]:
@@ -119,7 +119,7 @@ def order_costs(
     return commission, fees
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def latency_ns(kind: int, low: float, high: float, sigma: float, rng: np.random.Generator) -> int:
     """Return one latency draw in ns, as ``LatencyModel.sample_ns`` (same draws, same order)."""
     if kind == L_CONSTANT:
@@ -131,7 +131,7 @@ def latency_ns(kind: int, low: float, high: float, sigma: float, rng: np.random.
     return round(ms * 1_000_000)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def submit(
     orders: np.ndarray, o: int, pos_col: int, fp: np.ndarray, ip: np.ndarray,
     rng: np.random.Generator, rest: bool,
@@ -169,7 +169,7 @@ def submit(
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def participation_cap(volume: float, participation: float, lot: int) -> int:
     """Return `bars.participation_cap`, or -1 when Python's ``int()`` would fail or overflow."""
     if volume <= 0.0 or participation <= 0.0:
@@ -180,7 +180,7 @@ def participation_cap(volume: float, participation: float, lot: int) -> int:
     return int(x) // lot * lot
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def execute_bar(
     orders: np.ndarray, o: int, fills: np.ndarray, nf: int, acct: np.ndarray,
     pos: np.ndarray, rank: np.ndarray, nrank: np.ndarray, start: int, end: int,
@@ -282,7 +282,7 @@ def execute_bar(
     return 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ranked(rank: np.ndarray, n: int, col: int) -> bool:
     for i in range(n):
         if rank[i] == col:

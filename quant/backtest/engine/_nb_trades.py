@@ -42,7 +42,7 @@ XI_TIGHTEN, XI_METHOD, XI_SHARES, XI_REENTER = 7, 8, 9, 10
 
 
 # -- intrusive lists: ``head``/``tail``/``count`` per column, ``next``/``prev`` per row ---------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def push(rows: np.ndarray, i: int, col: int, head: np.ndarray, tail: np.ndarray,
          count: np.ndarray) -> None:
     """Append row ``i`` to column ``col``'s list."""
@@ -56,7 +56,7 @@ def push(rows: np.ndarray, i: int, col: int, head: np.ndarray, tail: np.ndarray,
     count[col] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def unlink(rows: np.ndarray, i: int, col: int, head: np.ndarray, tail: np.ndarray,
            count: np.ndarray) -> None:
     """Remove row ``i`` from column ``col``'s list."""
@@ -73,7 +73,7 @@ def unlink(rows: np.ndarray, i: int, col: int, head: np.ndarray, tail: np.ndarra
     count[col] -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def snapshot(rows: np.ndarray, col: int, head: np.ndarray, buf: np.ndarray) -> int:
     """Copy column ``col``'s list into ``buf`` and return its length.
 
@@ -88,14 +88,14 @@ def snapshot(rows: np.ndarray, col: int, head: np.ndarray, buf: np.ndarray) -> i
 
 
 # -- trade levels (`exits`, `_trade.Trade`) ----------------------------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def entry_price(tr: np.ndarray, i: int) -> float:
     """Return `Trade.entry_price`."""
     q = tr[i].entry_qty
     return tr[i].entry_notional / q if q else np.nan
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def stop_level(tr: np.ndarray, i: int) -> tuple[float, int]:
     """Return `Trade.stop_level` (`exits.binding_stop` over initial, trailing, chandelier)."""
     d = tr[i].direction
@@ -110,7 +110,7 @@ def stop_level(tr: np.ndarray, i: int) -> tuple[float, int]:
     return best, why
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def on_entry_fill(tr: np.ndarray, i: int, qty: int, price: float, cost: float, ts: int,
                   bar: int, xp: np.ndarray, xi: np.ndarray) -> None:
     """Book an entry fill as `Trade.on_entry_fill` (``cost`` = commission + fees)."""
@@ -134,7 +134,7 @@ def on_entry_fill(tr: np.ndarray, i: int, qty: int, price: float, cost: float, t
         r.adverse = entry
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def on_exit_fill(tr: np.ndarray, i: int, qty: int, price: float, cost: float, ts: int,
                  bar: int) -> None:
     """Book an exit fill as `Trade.on_exit_fill`."""
@@ -148,7 +148,7 @@ def on_exit_fill(tr: np.ndarray, i: int, qty: int, price: float, cost: float, ts
         r.exit_ns = ts
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def after_close(tr: np.ndarray, i: int, high: float, low: float, close: float, atr: float,
                 bar: int, xp: np.ndarray, xi: np.ndarray) -> bool:
     """Update extremes and levels as `Trade.after_close`; return whether to time-stop."""
@@ -180,7 +180,7 @@ def after_close(tr: np.ndarray, i: int, high: float, low: float, close: float, a
                                  and d * (close - entry) <= 0.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def bar_hit(d: int, o: float, h: float, lo: float, stop: float, target: float) -> int:
     """Return `intrabar.bar_hit`: 0 none, 1 stop, 2 target, 3 both (order unknown)."""
     if d > 0:
@@ -203,7 +203,7 @@ def bar_hit(d: int, o: float, h: float, lo: float, stop: float, target: float) -
 
 
 # -- sizing (`sizing.size_entry`) --------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lots(x: float, lot: int) -> int:
     """Return `sizing._lots`; -1 when Python's big integers would be needed."""
     if not x > 0.0:
@@ -216,10 +216,12 @@ def lots(x: float, lot: int) -> int:
     return int(y) // lot * lot
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def size_entry(d: int, price: float, stop: float, equity: float, bp: float, mi: float,
                lot: int, xp: np.ndarray, xi: np.ndarray) -> tuple[int, float, int]:
     """Return ``(qty, stop, note)`` as `sizing.size_entry`; qty -1: leave it to Python."""
+    if price * mi == 0.0:
+        return -1, stop, N_NONE  # Python raises ZeroDivisionError
     risk = d * (price - stop) if stop == stop else np.nan
     if not risk > 0.0:
         stop, risk = np.nan, np.nan

@@ -75,3 +75,37 @@ def funds(opend: str = OPEND, env: str = ENV) -> None:
 def cancel(order_id: str, opend: str = OPEND, env: str = ENV) -> None:
     """Cancel an open order and print it."""
     _run(opend, env, lambda b: b.cancel(order_id).to_dict())
+
+
+@app.command()
+def watch(
+    seconds: float = typer.Option(
+        0, "--seconds", help="Stop after this many seconds; 0 watches until Ctrl-C."
+    ),
+    opend: str = OPEND,
+    env: str = ENV,
+) -> None:
+    """Record order pushes into trading.* as they arrive, between execution cycles."""
+    import time
+
+    from execution.broker import BrokerError
+    from execution.journal import PushRecorder
+    from execution.moomoo.broker import MoomooBroker
+    from harvest.moomoo.connection import OpenDUnreachableError
+    from warehouse import Warehouse
+    from warehouse.trading import TradingJournal
+
+    recorder = PushRecorder(TradingJournal(Warehouse()))
+    try:
+        with MoomooBroker(opend, env, on_order=recorder) as broker:  # type: ignore[arg-type]
+            broker.orders()  # opens the trade context, which subscribes to its pushes
+            typer.echo(f"Recording order pushes from {broker.host}:{broker.port} ...")
+            deadline = time.monotonic() + seconds if seconds else float("inf")
+            while time.monotonic() < deadline:
+                time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+    except (BrokerError, OpenDUnreachableError, ValueError) as exc:
+        typer.echo(json.dumps({"error": str(exc)}), err=True)
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        pass
+    typer.echo(f"{recorder.recorded} record changes written.")

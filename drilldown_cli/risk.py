@@ -89,7 +89,7 @@ def reset(
     reason: str = typer.Option("manual reset", "--reason", help="Why; kept in the record."),
 ) -> None:
     """Lift HALTED (or REDUCING): trading resumes ACTIVE, the day's baseline moves to now."""
-    from execution.cycle import state_row
+    from execution.records import state_row
     from quant.risk import RiskState
     from quant.risk import reset as reset_state
 
@@ -115,7 +115,7 @@ def halt(
     reason: str = typer.Option("manual halt", "--reason", help="Why; kept in the record."),
 ) -> None:
     """Halt new entries now (the manual kill switch); exits still go until a reset."""
-    from execution.cycle import state_row
+    from execution.records import state_row
     from quant.risk import RiskState
     from quant.risk import halt as halt_state
 

@@ -25,24 +25,29 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from execution.alerts import Alerter
-from execution.book import OPEN_STATUSES, apply_reports
-from execution.broker import Broker, BrokerError, BrokerOrder, Funds, OrderRequest
-from execution.intents import Entry, context_json, entries, limits_for, review_position
-from execution.pricing import expected_fill, limit_price
+from execution.book import OPEN_STATUSES
+from execution.broker import Broker, BrokerOrder, Funds
+from execution.intents import Entry, entries, limits_for, review_position
+from execution.journal import Journal, send_pending, sync
 from execution.reconcile import reconcile
+from execution.records import (
+    decision_records,
+    finite,
+    first_reason,
+    state_row,
+    untradable_record,
+)
 from quant.risk import (
-    Decision,
     MarketContext,
     OrderProposal,
     PortfolioState,
@@ -58,30 +63,6 @@ from quant.risk.stops import VolatilityRegime
 from strategies.spec import StrategySpec
 
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-class Journal(Protocol):
-    """The record the cycle keeps (``warehouse.trading.TradingJournal``)."""
-
-    def write(
-        self,
-        records: Mapping[str, Sequence[Mapping[str, Any]]],
-        deletes: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-    ) -> int:
-        """Upsert ``records`` and delete ``deletes`` in one transaction."""
-        ...
-
-    def rows(self, name: str, where: str = "TRUE", params: Sequence[object] = ()) -> list[dict]:
-        """Return rows of a ``trading`` table."""
-        ...
-
-    def risk_state(self) -> dict | None:
-        """Return the latest ``trading.risk_state`` row."""
-        ...
-
-    def day_start_equity(self, session_date: object) -> float | None:
-        """Return the first equity recorded on a day."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -233,20 +214,24 @@ def run_cycle(
         state = PortfolioState(equity, state.positions, risk)
         for (proposal, reason), d in zip(exits, gate.decisions, strict=True):
             spec = inp.specs.get(proposal.strategy)
-            keep(_record(report, inp, d, purpose=reason, spec=spec, risk=risk, **common))
+            keep(decision_records(report, inp, d, purpose=reason, spec=spec, risk=risk, **common))
     tradable = getattr(broker, "tradable", None)
     for spec_id, group in _by_strategy(intents):
         spec = inp.specs.get(spec_id)
         ok = [e for e in group if tradable is None or tradable(e.proposal.symbol)]
         decisions.extend(
-            _untradable(e, inp, report, risk, broker_name) for e in group if e not in ok
+            untradable_record(e, inp, report, risk, broker_name) for e in group if e not in ok
         )
         if not ok:
             continue
         gate = check_orders(state, [e.proposal for e in ok], limits_for(spec), inp.market, now)
         risk = absorb(gate)
         for e, d in zip(ok, gate.decisions, strict=True):
-            keep(_record(report, inp, d, purpose="entry", spec=spec, risk=risk, entry=e, **common))
+            keep(
+                decision_records(
+                    report, inp, d, purpose="entry", spec=spec, risk=risk, entry=e, **common
+                )
+            )
         added = tuple(
             Position(d.proposal.symbol, d.proposal.direction * d.qty, d.proposal.price)
             for d in gate.passed
@@ -256,7 +241,7 @@ def run_cycle(
 
     refused = [d for d in decisions if d["outcome"] == "rejected"]
     if refused:
-        text = "; ".join(f"{d['symbol']} {d['action']}: {_first_reason(d)}" for d in refused[:5])
+        text = "; ".join(f"{d['symbol']} {d['action']}: {first_reason(d)}" for d in refused[:5])
         more = f" (+{len(refused) - 5} more)" if len(refused) > 5 else ""
         report.alerts.append(
             alerter.raise_alert(
@@ -274,7 +259,7 @@ def run_cycle(
     report.decisions = decisions
 
     recorded = len(report.alerts)
-    report.orders = send_pending(broker, journal, now, alerter, report, after_send)
+    report.orders = send_pending(broker, journal, now, alerter, report.alerts, after_send)
     journal.write(
         {
             "alerts": report.alerts[recorded:],
@@ -299,48 +284,6 @@ def _now(given: datetime | None, broker: Broker) -> datetime:
     clock = getattr(broker, "now", None)
     stamp = clock() if clock is not None else pd.Timestamp.now(tz="UTC")
     return pd.Timestamp(stamp).tz_convert("UTC").to_pydatetime()
-
-
-def sync(broker: Broker, journal: Journal, now: datetime) -> dict[str, dict[str, Any]]:
-    """Apply the broker's reports of our open orders; return the book by symbol afterwards.
-
-    Also the handler of order pushes between cycles: a push is a report of one order.
-    """
-    statuses = ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES))
-    ours = journal.rows("orders", f"status IN ({statuses})")
-    if ours:
-        apply_order_reports(broker.orders(), journal, now, ours)
-    return {p["symbol"]: p for p in journal.rows("positions")}
-
-
-def apply_order_reports(
-    reports: Sequence[BrokerOrder],
-    journal: Journal,
-    now: datetime,
-    ours: Sequence[Mapping[str, Any]] | None = None,
-) -> int:
-    """Record what the broker says of our orders (fills, positions, trade log) in one write."""
-    by_key = {o.key: o for o in reports if o.key}
-    if ours is None:
-        keys = sorted(by_key)
-        ours = journal.rows("orders", "key IN (SELECT unnest(?::VARCHAR[]))", [keys])
-    keys = [r["key"] for r in ours if r["key"] in by_key]
-    if not keys:
-        return 0
-    param = [keys]
-    decisions = {
-        d["key"]: d
-        for d in journal.rows("decisions", "key IN (SELECT unnest(?::VARCHAR[]))", param)
-    }
-    fills = journal.rows("fills", "key IN (SELECT unnest(?::VARCHAR[]))", param)
-    counts: dict[str, int] = {}
-    for f in fills:
-        counts[f["key"]] = max(counts.get(f["key"], 0), int(f["seq"]))
-    positions = {p["symbol"]: p for p in journal.rows("positions")}
-    changes = apply_reports(ours, by_key, decisions, positions, counts, now)
-    if changes.empty:
-        return 0
-    return journal.write(changes.records(), changes.deletes())
 
 
 def _reconcile(
@@ -423,27 +366,6 @@ def loss_streak(pnls_newest_first: Sequence[float]) -> int:
     return streak
 
 
-def state_row(change: Any, risk: RiskState, now: datetime, reason: str = "") -> dict[str, Any]:
-    """Return a ``trading.risk_state`` row for ``risk`` (and the change that led to it).
-
-    ``details`` is the state's record (what the next cycle resumes from) plus, for a change,
-    the numbers behind it (equity, baseline, drawdown, limit).
-    """
-    details = risk.to_record()
-    if change is not None and change.numbers:
-        details["numbers"] = change.to_record()["numbers"]
-    return {
-        "row_id": uuid.uuid4().hex,
-        "recorded_at": pd.Timestamp(time.time_ns(), tz="UTC"),
-        "changed_at": change.at if change is not None else now,
-        "state": str(risk.trading_state).upper(),
-        "previous": str(change.old).upper() if change is not None else None,
-        "reason": change.reason if change is not None else reason,
-        "who": change.who if change is not None else "system",
-        "details": json.dumps(details, sort_keys=True),
-    }
-
-
 def _by_strategy(intents: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
     """Group entries by strategy, the group with the best posterior first."""
     groups: dict[str, list[Entry]] = {}
@@ -502,7 +424,7 @@ def _exits(
                     "new_stop": u.new,
                     "reason": str(u.reason),
                     "order_id": None,
-                    "details": json.dumps(_finite(u.numbers), sort_keys=True),
+                    "details": json.dumps(finite(u.numbers), sort_keys=True),
                 }
             )
         pos_rows.append(row)
@@ -512,214 +434,3 @@ def _exits(
                 (replace(intent.proposal, qty=min(abs(held), abs(pos["qty"]))), intent.reason)
             )
     return exits, stop_rows, pos_rows
-
-
-def _record(
-    report: CycleReport,
-    inp: CycleInput,
-    d: Decision,
-    *,
-    purpose: str,
-    spec: StrategySpec | None,
-    risk: RiskState,
-    broker_name: str,
-    env: str,
-    entry: Entry | None = None,
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Return the decision row and, when it passed, its pending order row."""
-    p, now = d.proposal, report.now
-    data = inp.market.symbols.get(p.symbol)
-    context = dict(entry.context) if entry is not None else {"exit_reason": purpose}
-    context["atr"] = data.atr if data is not None else None
-    decision = {
-        "key": p.key,
-        "batch_id": inp.batch_id,
-        "cycle_id": report.cycle_id,
-        "decided_at": now,
-        "spec_id": entry.spec_id if entry is not None else (p.strategy or None),
-        "strategy": entry.strategy
-        if entry is not None
-        else (spec.strategy_meta.name if spec is not None else None),
-        "symbol": p.symbol,
-        "signal_ts": entry.signal_ts if entry is not None else None,
-        "action": "entry" if purpose == "entry" else "exit",
-        "side": p.side,
-        "price": p.price if math.isfinite(p.price) else None,
-        "posterior": p.probability,
-        "proposed_qty": p.qty,
-        "final_qty": d.qty,
-        "outcome": str(d.status),
-        "reasons": json.dumps(
-            {
-                "reasons": [r.to_record() for r in d.reasons],
-                "sizing": _finite(d.sizing),
-                "sized_by": d.sized_by,
-            },
-            sort_keys=True,
-            default=str,
-        ),
-        "stop": d.stop if math.isfinite(d.stop) else None,
-        "context": context_json(context),
-        "trading_state": str(risk.trading_state).upper(),
-    }
-    if not d.passed:
-        return decision, None
-    rules = spec.execution_rules if spec is not None else None
-    order_type = "market" if purpose != "entry" else (rules.order_type if rules else "limit")
-    tolerance = rules.slippage_tolerance if rules is not None else 0.001
-    limit = limit_price(p.side, p.price, tolerance) if order_type == "limit" else None
-    sigma = _sigma(inp.market, p.symbol)
-    order = {
-        "key": p.key,
-        "broker": broker_name,
-        "env": env,
-        "order_id": None,
-        "symbol": p.symbol,
-        "side": p.side,
-        "qty": d.qty,
-        "order_type": order_type,
-        "limit_price": limit,
-        # Exits go DAY whatever the strategy says: a protective exit must be accepted now.
-        "tif": "gtc"
-        if purpose == "entry" and rules is not None and rules.time_in_force == "GTC"
-        else "day",
-        "purpose": purpose,
-        "status": "pending",
-        "filled_qty": 0.0,
-        "avg_price": None,
-        "decision_price": p.price,
-        "expected_price": expected_fill(
-            p.side, d.qty, p.price, limit, data.adv if data else None, sigma
-        ),
-        "shortfall_bps": None,
-        "created_at": now,
-        "updated_at": now,
-        "message": None,
-    }
-    return decision, order
-
-
-def _untradable(
-    e: Entry, inp: CycleInput, report: CycleReport, risk: RiskState, broker_name: str
-) -> dict[str, Any]:
-    p = e.proposal
-    reasons = [
-        {
-            "code": "not_tradable",
-            "message": f"{p.symbol} cannot be traded at the {broker_name} broker",
-            "numbers": {},
-        }
-    ]
-    return {
-        "key": p.key,
-        "batch_id": inp.batch_id,
-        "cycle_id": report.cycle_id,
-        "decided_at": report.now,
-        "spec_id": e.spec_id,
-        "strategy": e.strategy,
-        "symbol": p.symbol,
-        "signal_ts": e.signal_ts,
-        "action": "entry",
-        "side": p.side,
-        "price": p.price if math.isfinite(p.price) else None,
-        "posterior": p.probability,
-        "proposed_qty": p.qty,
-        "final_qty": 0.0,
-        "outcome": "rejected",
-        "reasons": json.dumps({"reasons": reasons, "sizing": {}, "sized_by": ""}),
-        "stop": None,
-        "context": context_json(e.context),
-        "trading_state": str(risk.trading_state).upper(),
-    }
-
-
-def send_pending(
-    broker: Broker,
-    journal: Journal,
-    now: datetime,
-    alerter: Alerter,
-    report: CycleReport,
-    after_send: Callable[[BrokerOrder], None] | None = None,
-) -> list[dict[str, Any]]:
-    """Send every ``pending`` order with its key and record what the broker answered.
-
-    Pending orders a killed run left behind today go too: the broker finds a key it already
-    has and returns that order instead of placing a second one. One left from an earlier
-    session is not sent: brokers list only today's orders, so its key could no longer be
-    found; it is marked ``unknown`` and alerted for a person to check.
-    """
-    out = []
-    day_start = pd.Timestamp(now).tz_convert(NEW_YORK).normalize().tz_convert("UTC")
-    for row in journal.rows("orders", "status = 'pending' ORDER BY created_at, key"):
-        if pd.Timestamp(row["created_at"]) < day_start:
-            row = dict(
-                row,
-                status="unknown",
-                updated_at=now,
-                message="recorded but not confirmed sent before its session ended",
-            )
-            journal.write({"orders": [row]})
-            report.alerts.append(
-                alerter.raise_alert(
-                    "broker",
-                    f"order {row['key']} for {row['symbol']} from an earlier session was "
-                    "never confirmed: check the broker",
-                    now,
-                )
-            )
-            out.append(row)
-            continue
-        request = OrderRequest(
-            row["symbol"],
-            row["side"],
-            row["qty"],
-            row["order_type"],
-            row["limit_price"],
-            tif=row["tif"],
-            key=row["key"],
-        )
-        try:
-            sent = broker.place(request)
-        except (BrokerError, ValueError) as exc:
-            row = dict(row, status="rejected", message=str(exc), updated_at=now)
-            journal.write({"orders": [row]})
-            report.alerts.append(
-                alerter.raise_alert(
-                    "broker", f"order {row['key']} for {row['symbol']} refused: {exc}", now
-                )
-            )
-            out.append(row)
-            continue
-        if after_send is not None:
-            after_send(sent)
-        apply_order_reports([sent], journal, now, [row])
-        row = journal.rows("orders", "key = ?", [row["key"]])[0]
-        if row["status"] == "rejected":
-            report.alerts.append(
-                alerter.raise_alert(
-                    "broker",
-                    f"order {row['key']} for {row['symbol']} rejected: {row['message']}",
-                    now,
-                )
-            )
-        out.append(row)
-    return out
-
-
-def _first_reason(decision: Mapping[str, Any]) -> str:
-    reasons = json.loads(decision["reasons"])["reasons"]
-    return reasons[-1]["message"] if reasons else "rejected"
-
-
-def _finite(numbers: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-        for k, v in numbers.items()
-    }
-
-
-def _sigma(market: MarketContext, symbol: str) -> float | None:
-    if market.returns is None or symbol not in market.returns:
-        return None
-    sigma = float(market.returns[symbol].tail(20).std())
-    return sigma if math.isfinite(sigma) else None

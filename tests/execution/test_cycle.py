@@ -21,8 +21,9 @@ import pandas as pd
 import pytest
 
 from execution.alerts import Alerter
-from execution.cycle import CycleInput, CycleReport, run_cycle, state_row
+from execution.cycle import CycleInput, CycleReport, run_cycle
 from execution.paper import PaperBroker
+from execution.records import state_row
 from quant.risk import MarketContext, RiskState, reset, returns_from_closes, symbol_data_from_bars
 from strategies.spec import parse_strategy
 from warehouse import Warehouse

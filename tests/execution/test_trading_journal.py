@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pytest
 
-from execution.cycle import state_row
+from execution.records import state_row
 from quant.risk import RiskState, TradingState
 from warehouse import Warehouse
 from warehouse.trading import TRADING_TABLES, TradingJournal

@@ -10,6 +10,7 @@ fills them as its clock moves, and the next cycle records the fills and reconcil
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 import dagster as dg
@@ -22,6 +23,7 @@ from assets.level3_fundamentals import instruments
 from assets.level4_technical import daily_bars, intraday_bars
 from execution.alerts import Alerter
 from execution.cycle import CycleInput, run_cycle
+from execution.journal import PushRecorder
 from execution.moomoo.broker import MoomooBroker
 from pipelines.jobs import execute_signals_job
 from pipelines.resources import BrokerResource, SourceResource, WarehouseResource
@@ -161,7 +163,17 @@ def test_signals_to_filled_paper_orders_through_the_sdk(world):
     assert set(decisions["key"]) >= set(orders["key"])  # every order has its decision
     assert all(json.loads(r)["reasons"] is not None for r in decisions["reasons"])
 
-    sim.advance(180)  # the market moves on: the limit orders fill at the simulator
+    # Between cycles, order pushes are recorded as they arrive (`drilldown broker watch`).
+    recorder = PushRecorder(TradingJournal(Warehouse(wh.path)))
+    with MoomooBroker(sim.address, "paper", on_order=recorder) as listener:
+        listener.orders()  # opens the trade context, which subscribes to its pushes
+        sim.advance(180)  # the market moves on: the limit orders fill at the simulator
+        deadline = time.monotonic() + 15
+        while recorder.recorded == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert recorder.recorded > 0, "the fill pushes reached our records"
+    pushed = wh.query("SELECT status FROM trading.orders WHERE order_id IS NOT NULL")
+    assert (pushed["status"] == "filled").any(), "filled by a push, before any cycle ran"
     rerun = _execute(world, request)  # the same batch again (a retried run)
     assert rerun.success
     assert sim.orders_placed - placed_before == len(sent), "a batch is executed once"

@@ -20,7 +20,7 @@ from assets import (
 from pipelines.dbt_project import dbt_resource
 from pipelines.jobs import execute_signals_job, fundamental_refresh_job, main_job
 from pipelines.resources import BrokerResource, SourceResource, WarehouseResource
-from pipelines.schedules import daily_fundamental_refresh
+from pipelines.schedules import daily_fundamental_refresh, stop_review
 from pipelines.sensors import signals_to_orders
 from pipelines.walkforward import walk_forward_job
 
@@ -48,7 +48,7 @@ def build_definitions(
     return dg.Definitions(
         assets=dg.load_assets_from_modules(list(ASSET_MODULES)),
         jobs=[main_job, fundamental_refresh_job, execute_signals_job, walk_forward_job],
-        schedules=[daily_fundamental_refresh],
+        schedules=[daily_fundamental_refresh, stop_review],
         sensors=[signals_to_orders],
         resources={
             "source": source or SourceResource(),

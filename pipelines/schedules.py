@@ -7,7 +7,7 @@ from datetime import date
 import dagster as dg
 
 from harvest.calendar import trading_days
-from pipelines.jobs import fundamental_refresh_job
+from pipelines.jobs import execute_signals_job, fundamental_refresh_job
 
 EXCHANGE_TZ = "America/New_York"
 
@@ -32,3 +32,24 @@ def daily_fundamental_refresh(
     if not is_trading_day(day):
         return dg.SkipReason(f"{day} is not an XNYS trading day")
     return dg.RunRequest(run_key=f"fundamental_refresh:{day.isoformat()}")
+
+
+@dg.schedule(
+    job=execute_signals_job,
+    cron_schedule="*/5 9-15 * * 1-5",
+    execution_timezone=EXCHANGE_TZ,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every 5 minutes of the session: a cycle with no new signal batch, so stops "
+    "move, stop hits and time stops exit, and fills are recorded between signal batches.",
+)
+def stop_review(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    """Request a review cycle on trading days (09:30-16:00 New York)."""
+    at = context.scheduled_execution_time
+    if not is_trading_day(at.date()) or (at.hour, at.minute) < (9, 30):
+        return dg.SkipReason(f"{at:%Y-%m-%d %H:%M} is outside the session")
+    return dg.RunRequest(
+        run_key=f"stop_review:{at:%Y-%m-%dT%H:%M}",
+        run_config={
+            "ops": {"execution__orders": {"config": {"batch_id": f"stop_review:{at:%H:%M}"}}}
+        },
+    )

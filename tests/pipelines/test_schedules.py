@@ -61,3 +61,18 @@ def test_dbt_models_sit_in_level_3_with_their_tests_as_checks():
     assert parents == {"level4_technical/daily_bars"}
     checks = {c.name for c in graph.get_check_keys_for_assets({scores})}
     assert any("accepted_range" in c and "piotroski" in c for c in checks)
+
+
+def test_stop_review_runs_in_the_session_of_trading_days_only():
+    from pipelines.schedules import stop_review
+
+    def review(when):
+        return stop_review(dg.build_schedule_context(scheduled_execution_time=when))
+
+    request = review(datetime(2026, 11, 25, 10, 5, tzinfo=NY))
+    assert request.run_key == "stop_review:2026-11-25T10:05"
+    assert request.run_config["ops"]["execution__orders"]["config"]["batch_id"].startswith(
+        "stop_review:"
+    )
+    assert isinstance(review(datetime(2026, 11, 25, 9, 25, tzinfo=NY)), dg.SkipReason)
+    assert isinstance(review(datetime(2026, 11, 26, 10, 5, tzinfo=NY)), dg.SkipReason)

@@ -18,9 +18,14 @@ from assets import (
     signals,
 )
 from pipelines.dbt_project import dbt_resource
-from pipelines.jobs import execute_signals_job, fundamental_refresh_job, main_job
+from pipelines.jobs import (
+    execute_signals_job,
+    fundamental_refresh_job,
+    intraday_refresh_job,
+    main_job,
+)
 from pipelines.resources import BrokerResource, SourceResource, WarehouseResource
-from pipelines.schedules import daily_fundamental_refresh, stop_review
+from pipelines.schedules import daily_fundamental_refresh, intraday_signals, stop_review
 from pipelines.sensors import signals_to_orders
 from pipelines.walkforward import walk_forward_job
 
@@ -47,8 +52,14 @@ def build_definitions(
     """Return the project's definitions with the given (or default) resources."""
     return dg.Definitions(
         assets=dg.load_assets_from_modules(list(ASSET_MODULES)),
-        jobs=[main_job, fundamental_refresh_job, execute_signals_job, walk_forward_job],
-        schedules=[daily_fundamental_refresh, stop_review],
+        jobs=[
+            main_job,
+            fundamental_refresh_job,
+            execute_signals_job,
+            intraday_refresh_job,
+            walk_forward_job,
+        ],
+        schedules=[daily_fundamental_refresh, stop_review, intraday_signals],
         sensors=[signals_to_orders],
         resources={
             "source": source or SourceResource(),

@@ -44,3 +44,16 @@ fundamental_refresh_job = dg.define_asset_job(
     description="Harvest level 3 (instruments, statements, corporate events) and rebuild the "
     "fundamental scores with dbt.",
 )
+
+
+intraday_refresh_job = dg.define_asset_job(
+    "intraday_refresh",
+    selection=dg.AssetSelection.assets(
+        dg.AssetKey(["level4_technical", "intraday_bars"]),
+        dg.AssetKey(["level4_technical", "indicators_5m"]),
+        dg.AssetKey(["level4_technical", "indicators_15m"]),
+        dg.AssetKey(["signals", "signals"]),
+    ),
+    description="Today's intraday bars, 5m/15m indicators and signals, for the intraday loop: "
+    "the signals_to_orders sensor trades what it finds.",
+)

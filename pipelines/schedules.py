@@ -7,7 +7,7 @@ from datetime import date
 import dagster as dg
 
 from harvest.calendar import trading_days
-from pipelines.jobs import execute_signals_job, fundamental_refresh_job
+from pipelines.jobs import execute_signals_job, fundamental_refresh_job, intraday_refresh_job
 
 EXCHANGE_TZ = "America/New_York"
 
@@ -52,4 +52,22 @@ def stop_review(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.Ski
         run_config={
             "ops": {"execution__orders": {"config": {"batch_id": f"stop_review:{at:%H:%M}"}}}
         },
+    )
+
+
+@dg.schedule(
+    job=intraday_refresh_job,
+    cron_schedule="*/5 9-15 * * 1-5",
+    execution_timezone=EXCHANGE_TZ,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every 5 minutes of the session: harvest today's bars and re-evaluate today's "
+    "signals (5m/15m strategies), so the execution sensor sees each new bar's signals.",
+)
+def intraday_signals(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    """Request today's partition on trading days, from 09:35 New York."""
+    at = context.scheduled_execution_time
+    if not is_trading_day(at.date()) or (at.hour, at.minute) < (9, 35):
+        return dg.SkipReason(f"{at:%Y-%m-%d %H:%M} is outside the session")
+    return dg.RunRequest(
+        run_key=f"intraday_signals:{at:%Y-%m-%dT%H:%M}", partition_key=at.date().isoformat()
     )

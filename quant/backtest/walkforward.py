@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from quant.backtest._wf_plan import Length, Scheme, Window, parse_length, plan_windows
-from quant.backtest._wf_regimes import market_states, regime_split
+from quant.backtest._wf_regimes import market_states, regime_split, states_at
 from quant.backtest._wf_space import (
     Choice,
     Dimension,
@@ -42,7 +42,7 @@ from quant.backtest._wf_space import (
     Method,
     ParameterSpace,
 )
-from quant.backtest._wf_stitch import WalkForwardResult, WindowResult, stitch
+from quant.backtest._wf_stitch import WalkForwardResult, WindowResult, stability_report, stitch
 from quant.backtest.simulate import simulate
 from quant.backtest.stats import compute_stats
 
@@ -70,6 +70,8 @@ __all__ = [
     "regime_split",
     "run_window",
     "signal_runner",
+    "stability_report",
+    "states_at",
     "stitch",
     "walk_forward",
 ]

@@ -76,3 +76,20 @@ def test_stop_review_runs_in_the_session_of_trading_days_only():
     )
     assert isinstance(review(datetime(2026, 11, 25, 9, 25, tzinfo=NY)), dg.SkipReason)
     assert isinstance(review(datetime(2026, 11, 26, 10, 5, tzinfo=NY)), dg.SkipReason)
+
+
+def test_intraday_signals_request_todays_partition_in_the_session():
+    from pipelines.schedules import intraday_signals
+
+    def tick(when):
+        return intraday_signals(dg.build_schedule_context(scheduled_execution_time=when))
+
+    request = tick(datetime(2026, 11, 25, 10, 5, tzinfo=NY))
+    assert request.partition_key == "2026-11-25"
+    assert request.run_key == "intraday_signals:2026-11-25T10:05"
+    assert isinstance(tick(datetime(2026, 11, 25, 9, 30, tzinfo=NY)), dg.SkipReason)
+    job = defs.resolve_job_def("intraday_refresh")
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} >= {
+        "level4_technical/intraday_bars",
+        "signals/signals",
+    }

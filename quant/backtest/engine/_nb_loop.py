@@ -39,7 +39,7 @@ G_DECISION, G_STOP, G_ATR, G_SWING_LOW, G_SWING_HIGH, G_LIMIT = range(6)
 _MINUTE_NS = 60 * 10**9
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _match(t, j, P, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi, L, cnt):
     """`_Loop._match`: open orders of column ``j`` against bar ``t``, oldest first."""
     open_, high, low, volume, open_ns, close_ns, adv, sigma = P[0], P[1], P[2], P[4], P[5], \
@@ -66,7 +66,7 @@ def _match(t, j, P, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi, L
             return
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _any_hit(tr: np.ndarray, i: int, o: float, h: float, lo: float) -> bool:
     """Return whether bar (o, h, lo) reaches a level of a live trade (list head ``i``)."""
     while i >= 0:
@@ -79,7 +79,7 @@ def _any_hit(tr: np.ndarray, i: int, o: float, h: float, lo: float) -> bool:
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _brackets(t, j, P, M, lot, orders, fills, tr, acct, pos, rank, nrank, fp, ip, xp, xi,
               rng, L, cnt):
     """`_Loop._brackets`: stops and targets of column ``j``'s trades inside bar ``t``."""
@@ -139,7 +139,7 @@ def _brackets(t, j, P, M, lot, orders, fills, tr, acct, pos, rank, nrank, fp, ip
             exit_trade(orders, tr, i, why, t, close, close_ns, lot, pos, fp, ip, rng, L, cnt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _expire(orders: np.ndarray, tr: np.ndarray, L: tuple, cnt: np.ndarray) -> None:
     """`fills.end_session` for the orders: DAY orders expire, GTC orders start a new day."""
     k = L[0].shape[0]
@@ -157,7 +157,7 @@ def _expire(orders: np.ndarray, tr: np.ndarray, L: tuple, cnt: np.ndarray) -> No
                 closed_order(orders, buf[q], tr, L, cnt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _enter(t, j, d, equity, bp, P, G, inst, orders, tr, refusals, pos, fp, ip, xp, xi, rng,
            L, cnt):
     """`_Loop._enter`: size and submit one entry; return the margin it reserves."""
@@ -208,7 +208,7 @@ def _enter(t, j, d, equity, bp, P, G, inst, orders, tr, refusals, pos, fp, ip, x
     return qty * price * mi_[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _refuse(refusals: np.ndarray, cnt: np.ndarray, t: int, j: int, d: int, code: int,
             qty: int) -> None:
     n = cnt[C_REFUSALS]
@@ -217,7 +217,7 @@ def _refuse(refusals: np.ndarray, cnt: np.ndarray, t: int, j: int, d: int, code:
     refusals[n, 3], refusals[n, 4] = code, qty
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _signals(t, equity, prev, last_close, ent_j, ent_d, P, G, D, inst, orders, tr, refusals,
              pos, fp, ip, xp, xi, rng, L, cnt):
     """`_Loop._signals`: exits against this close's signals, then entries."""

@@ -28,7 +28,7 @@ def grow(arr: np.ndarray, need: int) -> np.ndarray:
     return new
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def new_order(orders: np.ndarray, cnt: np.ndarray, trade: int, purpose: int, col: int,
                side: int, otype: int, tif: int, qty: int, decision_time: int, limit: float,
                stop: float, decision_price: float, lot: int) -> int:
@@ -44,7 +44,7 @@ def new_order(orders: np.ndarray, cnt: np.ndarray, trade: int, purpose: int, col
     return o
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def closed_order(orders: np.ndarray, o: int, tr: np.ndarray, L: tuple, cnt: np.ndarray) -> None:
     """`_Loop.closed_order`: drop ``o`` from its column; forget a trade that never filled."""
     oh, ot, oc, th, tt, tc = L[0], L[1], L[2], L[3], L[4], L[5]
@@ -62,7 +62,7 @@ def closed_order(orders: np.ndarray, o: int, tr: np.ndarray, L: tuple, cnt: np.n
         t.exit_order = -1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def cancel(orders: np.ndarray, o: int, reason: int, tr: np.ndarray, L: tuple,
             cnt: np.ndarray) -> None:
     orders[o].status = nf.CANCELLED
@@ -75,7 +75,7 @@ def is_open(orders: np.ndarray, o: int) -> bool:
     return o >= 0 and orders[o].status <= nf.PARTIAL
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def cancel_entry(orders: np.ndarray, tr: np.ndarray, i: int, why: int, L: tuple,
                   cnt: np.ndarray) -> None:
     """`_Loop.cancel_entry`."""
@@ -83,7 +83,7 @@ def cancel_entry(orders: np.ndarray, tr: np.ndarray, i: int, why: int, L: tuple,
         cancel(orders, tr[i].entry_order, nf.R_CANCELLED_BY + why, tr, L, cnt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def submit_order(orders: np.ndarray, o: int, pos: np.ndarray, fp: np.ndarray, ip: np.ndarray,
             rng: np.random.Generator, rest: bool, L: tuple, cnt: np.ndarray) -> bool:
     """`_Loop.submit_order`; a rejection Python would crash on sets the status."""
@@ -97,7 +97,7 @@ def submit_order(orders: np.ndarray, o: int, pos: np.ndarray, fp: np.ndarray, ip
     return ok
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def exit_trade(orders, tr, i, reason, t, close, close_ns, lot, pos, fp, ip, rng, L, cnt):
     """`_Loop.exit_trade`: queue a market exit of the whole trade, decided at bar ``t``'s close."""
     cancel_entry(orders, tr, i, reason, L, cnt)
@@ -113,7 +113,7 @@ def exit_trade(orders, tr, i, reason, t, close, close_ns, lot, pos, fp, ip, rng,
     submit_order(orders, o, pos, fp, ip, rng, False, L, cnt)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def apply_fill(orders, o, n_new, fills, tr, t, xp, xi, L, cnt):
     """`_Loop.apply_fill`: book the fill (if any) on the trade; close what is finished."""
     r = orders[o]
@@ -134,7 +134,7 @@ def apply_fill(orders, o, n_new, fills, tr, t, xp, xi, L, cnt):
         cnt[C_LIVE] -= 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def execute(orders, o, fills, acct, pos, rank, nrank, start, end, op, hi, lo, vol, adv,
              sig, fp, ip, tr, t, xp, xi, L, cnt):
     n_new = nf.execute_bar(orders, o, fills, cnt[C_FILLS], acct, pos, rank, nrank, start,

@@ -230,7 +230,7 @@ def test_a_first_window_in_cash_keeps_the_account_in_currency():
     windows = plan_windows(INDEX, in_sample=20, out_of_sample=20)
 
     def run(params, start, end):
-        eq = pd.Series(100.0, index=INDEX[(start <= INDEX) & (INDEX <= end)])
+        eq = pd.Series(100.0, index=INDEX[(start <= INDEX) & (end >= INDEX)])
         eq.iloc[-1] = 110.0  # +10 % in every window that trades
         trades = 0 if start < windows[1].is_start else 10  # nothing counts in window 0
         return Fake(eq, MappingProxyType({"sharpe": 1.0, "n_trades": trades,

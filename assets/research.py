@@ -1,16 +1,18 @@
 """Research: a backtest of every registered strategy over the harvested range, with reports.
 
 Each strategy file (the templates, the seed example and ``$DRILLDOWN_STRATEGY_DIR``) is
-backtested on every trading day of daily bars in the warehouse, its signals walked forward
-month by month (research.backtest). The run, its trade log and its equity curve replace
-that run's rows in analytics.backtest_*, and an HTML report goes to ``reports/`` next to
-the warehouse file. A strategy whose universe has no bars (FX carry on a stocks-only
-harvest) is skipped and said so.
+backtested over the harvested range (the run's trading days in ``make run``), its signals
+walked forward month by month (research.backtest). The run, its trade log and its equity
+curve replace that run's rows in analytics.backtest_*, and an HTML report goes to
+``reports/`` next to the warehouse file. A strategy whose universe has no bars (FX carry
+on a stocks-only harvest) is skipped and said so.
 """
 
 import time
+from datetime import date
 
 import dagster as dg
+import pandas as pd
 from dagster import AssetExecutionContext
 
 from assets._harvest import WAREHOUSE_POOL
@@ -22,10 +24,33 @@ from research.store import store_backtest
 from strategies.evaluate import has_bars
 from strategies.library import registered_strategies
 from strategies.spec import load_strategy
+from warehouse import Warehouse
 from warehouse.tables import BACKTEST_RUNS
 
 GROUP = "research"
 BENCHMARK = "US.SPY"
+_RANGE = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+
+
+def _window(context: AssetExecutionContext, wh: Warehouse) -> tuple[date, date]:
+    """Return the trading days to backtest: the run's range, else what most symbols cover.
+
+    ``make run`` tags its run with the harvested range. Materialized on its own, the asset
+    takes the warehouse's daily bars up to the last session, from the median symbol's first
+    session: one symbol with decades of history loaded from files does not stretch the
+    backtest (and its monthly walk-forward) over decades.
+    """
+    tags = context.run.tags
+    if all(k in tags for k in _RANGE):
+        return date.fromisoformat(tags[_RANGE[0]]), date.fromisoformat(tags[_RANGE[1]])
+    firsts = wh.query(
+        "SELECT min(session_date) AS first, max(session_date) AS last FROM raw.daily_bars "
+        "GROUP BY symbol"
+    ) if "raw.daily_bars" in wh.tables() else None
+    if firsts is None or firsts.empty:
+        raise dg.Failure("no daily bars in the warehouse to backtest on")
+    first = pd.to_datetime(firsts["first"]).sort_values().iloc[len(firsts) // 2]
+    return first.date(), pd.to_datetime(firsts["last"]).max().date()
 
 
 @dg.asset(
@@ -51,10 +76,7 @@ def backtests(
     """Backtest every registered strategy over the harvested range; store runs and reports."""
     began = time.perf_counter()
     wh = warehouse.get()
-    span = wh.query("SELECT min(session_date) AS lo, max(session_date) AS hi FROM raw.daily_bars")
-    if span.empty or span["lo"].isna().iloc[0]:
-        raise dg.Failure("no daily bars in the warehouse to backtest on")
-    start, end = span["lo"].iloc[0].date(), span["hi"].iloc[0].date()
+    start, end = _window(context, wh)
     files = registered_strategies()
     specs = [(path, load_strategy(path)) for path in files]
     data = load_strategy_data(

@@ -81,7 +81,8 @@ def backtest(
     write_report(result, out, load_market_closes(wh, benchmark, first, last))
     typer.echo(
         f"{spec.strategy_meta.name} (spec_id {spec.spec_id}), {result.mode} mode, "
-        f"{first} .. {last}, {len(result.symbols)} symbols, {len(result.signals)} signals"
+        f"{result.start} .. {result.end}, {len(result.symbols)} symbols, "
+        f"{len(result.signals)} signals"
     )
     table = stats_frame(result)["value"].map(format_value)
     typer.echo(table.to_string(header=False))

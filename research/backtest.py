@@ -53,7 +53,7 @@ class StrategyBacktest:
     mode
         ``engine`` or ``signal``.
     start, end
-        First and last trading day of the window.
+        First and last session with bars in the window (New York dates).
     symbols
         Symbols with bars in the window (the ones the run could trade).
     signals
@@ -190,7 +190,10 @@ def _bars(
         ts = _utc(b["ts"])
         inside = np.asarray((ts >= lo) & (ts <= hi))
         if primary == "daily":  # the engine's daily bars are indexed by session date
-            key = pd.DatetimeIndex(pd.to_datetime(b["session_date"])).normalize()[inside]
+            # In nanoseconds: DuckDB hands dates back in microseconds, and the engine reads
+            # the index's integer values as nanoseconds.
+            key = pd.DatetimeIndex(pd.to_datetime(b["session_date"])).normalize().as_unit(
+                "ns")[inside]
         else:
             key = ts[inside]
         cols = {k: b[k].to_numpy(float)[inside] for k in ("open", "high", "low", "close",
@@ -329,7 +332,10 @@ def backtest_strategy(
                        name="equity")
     trades = _stamp_trades(trades, stamp)
     return StrategyBacktest(
-        spec=spec, mode=mode, start=start, end=end, symbols=tuple(chosen), signals=signals,
+        spec=spec, mode=mode, symbols=tuple(chosen), signals=signals,
+        # The sessions simulated: intraday history may begin well after the window does.
+        start=stamp.iloc[0].tz_convert(NEW_YORK).date(),
+        end=stamp.iloc[-1].tz_convert(NEW_YORK).date(),
         equity=equity, trades=trades, trade_log=log, stats=stats, closes=closes,
         parameters=params, notes=tuple(notes), engine=engine,
     )

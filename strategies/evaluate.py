@@ -112,6 +112,31 @@ class StrategyData:
         object.__setattr__(self, "_by_symbol", split)
         # Evidence per (strategy version, symbol): fitting priors and evaluating read the same.
         object.__setattr__(self, "_evidence", {})
+        # Point-in-time tables split by symbol on first use (see symbol_rows).
+        object.__setattr__(self, "_rows", {})
+
+    def symbol_rows(self, table: str, symbol: str) -> tuple[np.ndarray, pd.DataFrame]:
+        """Return ``symbol``'s rows of ``fundamentals``, ``earnings`` or ``regimes``.
+
+        Rows are sorted by ``available_at`` (stable), rows without one last; the first
+        element is ``available_at`` in UTC nanoseconds with those rows at the largest time,
+        so an as-of lookup never reads them. Each table is split once: comparing the symbol
+        column per lookup grew with the square of the universe times the months of a
+        walk-forward.
+        """
+        if table not in self._rows:  # type: ignore[attr-defined]
+            frame = getattr(self, table)
+            split: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
+            if frame is not None and len(frame):
+                frame = frame.sort_values("available_at", kind="stable", na_position="last")
+                for sym, part in frame.groupby("symbol", sort=False):
+                    at = pd.to_datetime(part["available_at"], utc=True)
+                    known = np.where(at.isna(), np.iinfo(np.int64).max, _ns(at.fillna(
+                        pd.Timestamp(0, tz="UTC"))))
+                    split[str(sym)] = (known, part.reset_index(drop=True))
+            self._rows[table] = split  # type: ignore[attr-defined]
+        empty = (np.array([], dtype=np.int64), pd.DataFrame())
+        return self._rows[table].get(symbol, empty)  # type: ignore[attr-defined]
 
     def symbol_bars(self, symbol: str) -> dict[str, pd.DataFrame]:
         """Return ``symbol``'s bars per timeframe, in time order (empty frames when absent)."""
@@ -186,10 +211,7 @@ def _criterion_values(name: str, data: StrategyData, symbol: str, times: np.ndar
     if c.table == "marts.fundamental_scores":
         if data.fundamentals is None:
             return nan
-        f = data.fundamentals
-        # Only the two columns read: the mart is wide, and copying it per criterion was slow.
-        rows = f.loc[f["symbol"] == symbol, ["available_at", c.column]]
-        return _asof_frame(times, rows, "available_at", [c.column])[c.column].to_numpy(float)
+        return _asof_values(data, "fundamentals", symbol, c.column, times).astype(float)
     if c.table == "raw.earnings":
         return _earnings_values(name, data, symbol, times)
     if name == "rate_differential_min" and data.rates is not None:
@@ -208,13 +230,27 @@ def _criterion_values(name: str, data: StrategyData, symbol: str, times: np.ndar
     return nan
 
 
+def _asof_values(
+    data: StrategyData, table: str, symbol: str, column: str, times: np.ndarray
+) -> np.ndarray:
+    """Return, per decision time, ``column`` of the latest row with ``available_at <= t``."""
+    known, rows = data.symbol_rows(table, symbol)
+    out = np.full(len(times), np.nan, dtype=object)
+    if not len(known):
+        return out
+    idx = np.searchsorted(known, times, side="right") - 1
+    values = rows[column].to_numpy(dtype=object)
+    out[idx >= 0] = values[idx[idx >= 0]]
+    return out
+
+
 def _earnings_values(name: str, data: StrategyData, symbol: str, times: np.ndarray) -> np.ndarray:
     if data.earnings is None:
         return np.full(len(times), np.nan)
-    e = data.earnings[data.earnings["symbol"] == symbol]
+    e = data.symbol_rows("earnings", symbol)[1]
     if name in ("earnings_surprise_min", "revenue_surprise_min"):
         column = CRITERIA[name].column
-        return _asof_frame(times, e, "available_at", [column])[column].to_numpy(float)
+        return _asof_values(data, "earnings", symbol, column, times).astype(float)
     day = 86_400e9
     announced = _ns(e["announced_at"]) if len(e) else np.array([], dtype=np.int64)
     if name == "days_since_earnings_max":
@@ -286,8 +322,7 @@ def _compute_evidence(
 def _regime(data: StrategyData, symbol: str, times: np.ndarray) -> list[str | None]:
     if data.regimes is None:
         return [None] * len(times)
-    rows = data.regimes[data.regimes["symbol"] == symbol]
-    got = _asof_frame(times, rows, "available_at", ["regime"])["regime"]
+    got = _asof_values(data, "regimes", symbol, "regime", times)
     return [r if isinstance(r, str) else None for r in got]
 
 

@@ -185,4 +185,15 @@ def explain(spec: StrategySpec) -> str:
         f"Execution: {er.order_type} orders, {er.time_in_force}, slippage tolerance "
         f"{_pct(er.slippage_tolerance)}, partial fills {er.partial_fills}; {paper}.",
     ]
+    bt = spec.backtest
+    if bt is not None:
+        if bt.mode == "signal":
+            how = (f"signal mode (backtesting.py's rules), fills at the "
+                   f"{(bt.fill or 'next_open').replace('_', ' ')}, size {bt.size or 'all_in'}")
+            cost = f"commission {_pct(bt.commission or 0)}"
+        else:
+            how = "the event-driven engine"
+            cost = ("moomoo US costs" if bt.commission is None
+                    else f"commission {_pct(bt.commission)}")
+        out += ["", f"Backtest: {how}; cash {bt.cash:,.0f}, {cost}."]
     return "\n".join(out)

@@ -37,7 +37,8 @@ class _Divs(HTMLParser):
 def materialized(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.delenv(STRATEGY_DIR_ENV, raising=False)
-    wh = build_warehouse(tmp_path_factory.mktemp("research") / "w.duckdb")
+    # US.SPY's bars reach back further: the window is what most symbols cover.
+    wh = build_warehouse(tmp_path_factory.mktemp("research") / "w.duckdb", ("US.SPY",))
     resources = {
         "source": SourceResource(as_of=AS_OF.isoformat(), seed=11, symbols=SYMBOLS),
         "warehouse": WarehouseResource(path=str(wh.path)),
@@ -74,7 +75,8 @@ def test_every_strategy_with_bars_is_backtested_and_stored(materialized):
         # One equity point per session any of the run's symbols traded.
         days = wh.query(
             "SELECT count(DISTINCT session_date) AS n FROM raw.daily_bars "
-            "WHERE symbol IN (SELECT unnest($s))", {"s": json.loads(row.symbols)})["n"].iloc[0]
+            "WHERE symbol IN (SELECT unnest($s)) AND session_date >= '2025-06-02'",
+            {"s": json.loads(row.symbols)})["n"].iloc[0]
         points = wh.query("SELECT count(*) AS n FROM analytics.backtest_equity "
                           "WHERE run_id = $r", {"r": row.run_id})["n"].iloc[0]
         assert points == days > 300
@@ -104,3 +106,18 @@ def test_a_rerun_replaces_rows(materialized):
     ids_first = {v["run_id"] for v in _metadata(first)["strategies"].values()}
     ids_second = {v["run_id"] for v in _metadata(second)["strategies"].values()}
     assert ids_first == ids_second
+
+
+def test_window_is_the_runs_range_else_what_most_symbols_cover(materialized):
+    from types import SimpleNamespace
+
+    from assets.research import _window
+
+    wh = materialized[0]
+    tagged = SimpleNamespace(run=SimpleNamespace(tags={
+        "dagster/asset_partition_range_start": "2026-01-02",
+        "dagster/asset_partition_range_end": "2026-06-30",
+    }))
+    assert [d.isoformat() for d in _window(tagged, wh)] == ["2026-01-02", "2026-06-30"]
+    untagged = SimpleNamespace(run=SimpleNamespace(tags={}))
+    assert [d.isoformat() for d in _window(untagged, wh)] == ["2025-06-02", "2026-11-20"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,28 @@ def test_input_errors(warehouse, tmp_path):
                                 "2026-11-20"],
                           env={"DRILLDOWN_WAREHOUSE": str(tmp_path / "none.duckdb")})
     assert empty.exit_code == 1 and "no harvested bars" in empty.output
+
+
+def test_warehouse_bars_reach_the_engine_in_real_time(warehouse):
+    """Limit entries on bars read from DuckDB fill: the engine sees real session times."""
+    import json
+
+    from research.backtest import backtest_strategy
+    from research.data import load_instruments, load_strategy_data
+    from strategies.spec import parse_strategy
+
+    data = json.loads(SMA_CROSS.read_text())
+    for key in ("backtest", "optimization"):
+        data.pop(key, None)
+    data["exit_conditions"] = {"stop_loss": {"type": "atr", "atr_multiple": 2.0}}
+    data["execution_rules"] = {"order_type": "limit", "slippage_tolerance": 0.01}
+    data["risk_management"] = {"position_sizing": {"method": "volatility_target"}}
+    spec = parse_strategy(data)
+    first, last = date(2025, 9, 1), date(2026, 11, 20)
+    loaded = load_strategy_data(warehouse, first, last, ["US.AAPL", "US.MSFT"], {"daily"})
+    res = backtest_strategy(spec, loaded, first, last, instruments=load_instruments(warehouse))
+    orders = res.engine.orders
+    assert (orders["decision_time"].dt.year >= 2025).all()
+    entries = orders[orders["purpose"] == "entry"]
+    assert len(entries) > 5
+    assert (entries["status"] == "filled").mean() > 0.5

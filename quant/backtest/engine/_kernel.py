@@ -18,9 +18,10 @@ import pandas as pd
 
 from quant.backtest.engine import _inputs
 from quant.backtest.engine import _nb_fills as nf
+from quant.backtest.engine import _nb_layout as lay
 from quant.backtest.engine import _nb_trades as nt
 from quant.backtest.engine._kernel_results import build_compiled_result
-from quant.backtest.engine._nb_loop import SIG_FIELDS, run_loop
+from quant.backtest.engine._nb_run import run_loop
 from quant.backtest.engine.config import EngineConfig, ExitRules, Instrument, Sizing
 from quant.backtest.engine.results import EngineResult
 from quant.backtest.fills import (
@@ -66,7 +67,8 @@ def _costs(c: object) -> tuple[int, list[float], bool] | None:
     return None
 
 
-def _fill_params(fill: FillConfig) -> tuple[np.ndarray, np.ndarray] | None:
+def _fill_params(fill: FillConfig, fv: np.ndarray, iv: np.ndarray) -> bool:
+    """Write the fill model's knobs into ``fv``/``iv``; False for a model the twin lacks."""
     costs = _costs(fill.costs)
     lat, slip, imp = fill.latency, fill.slippage, fill.impact
     if (costs is None or type(lat) is not LatencyModel or lat.kind not in _LATENCY
@@ -74,65 +76,75 @@ def _fill_params(fill: FillConfig) -> tuple[np.ndarray, np.ndarray] | None:
             or not _real(lat.low_ms, lat.high_ms, lat.sigma, slip.half_spread_bps,
                          slip.size_bps, imp.y, imp.threshold, fill.participation)
             or not (0.0 <= lat.low_ms < 1e9 and 0.0 <= lat.high_ms < 1e9)):
-        return None
+        return False
     kind, vals, cap = costs
-    fp = np.zeros(nf.F_COST + nf.N_COST)
-    fp[:nf.F_COST] = [fill.participation, slip.half_spread_bps, slip.size_bps, imp.y,
-                      imp.threshold, lat.low_ms, lat.high_ms, lat.sigma]
-    fp[nf.F_COST:nf.F_COST + len(vals)] = vals
-    ip = np.array([kind, _LATENCY[lat.kind], int(bool(fill.allow_short)), int(cap)], np.int64)
-    return fp, ip
+    fv[:lay.F_COST] = [fill.participation, slip.half_spread_bps, slip.size_bps, imp.y,
+                       imp.threshold, lat.low_ms, lat.high_ms, lat.sigma]
+    fv[lay.F_COST:lay.F_COST + len(vals)] = vals
+    iv[lay.I_COST_KIND], iv[lay.I_LAT_KIND] = kind, _LATENCY[lat.kind]
+    iv[lay.I_ALLOW_SHORT], iv[lay.I_COST_CAP] = bool(fill.allow_short), cap
+    return True
 
 
-def _rule_params(
-    exits: ExitRules, sizing: Sizing, reenter: bool
-) -> tuple[np.ndarray, np.ndarray] | None:
+def _rule_params(config: EngineConfig, fv: np.ndarray, iv: np.ndarray) -> bool:
+    """Write exit rules and sizing into ``fv``/``iv``; False for values the twin lacks."""
+    exits, sizing = config.exits, config.sizing
     optional = (exits.take_profit_r, exits.trailing_activation_r, exits.stop_atr_offset,
                 exits.max_risk_percent, exits.chandelier_atr)
     n = exits.time_stop_bars
     if (type(exits) is not ExitRules or type(sizing) is not Sizing
             or not all(v is None or _real(v) for v in optional)
             or not _real(exits.trailing_atr, sizing.risk_fraction, sizing.fraction)
-            or not (n is None or (isinstance(n, int) and not isinstance(n, bool)))
-            or not isinstance(sizing.shares, int) or sizing.method not in _METHODS
+            or not (n is None or (isinstance(n, int) and not isinstance(n, bool)
+                                  and abs(n) < 2**62))
+            or not isinstance(sizing.shares, int) or not 0 <= sizing.shares < 2**53
+            or sizing.method not in _METHODS
             or exits.risk_cap not in ("reduce_size", "tighten_stop")):
-        return None
-    xp = np.array([np.nan if v is None else float(v) for v in optional[:2]]
-                  + [exits.trailing_atr]
-                  + [np.nan if v is None else float(v) for v in optional[2:]]
-                  + [sizing.risk_fraction, sizing.fraction], dtype=np.float64)
-    xi = np.array([*(int(v is not None) for v in optional), int(n is not None),
-                   0 if n is None else n, int(exits.risk_cap == "tighten_stop"),
-                   _METHODS[sizing.method], sizing.shares, int(bool(reenter))], np.int64)
-    return xp, xi
+        return False
+    tp, act, off, cap, chand = (np.nan if v is None else float(v) for v in optional)
+    fv[lay.X_TP:lay.X_FRACTION + 1] = [tp, act, exits.trailing_atr, off, cap, chand,
+                                       sizing.risk_fraction, sizing.fraction]
+    iv[lay.XI_TP:lay.XI_CHAND + 1] = [v is not None for v in optional]
+    iv[lay.XI_TIME], iv[lay.XI_TIME_BARS] = n is not None, 0 if n is None else n
+    iv[lay.XI_TIGHTEN] = exits.risk_cap == "tighten_stop"
+    iv[lay.XI_METHOD], iv[lay.XI_SHARES] = _METHODS[sizing.method], sizing.shares
+    iv[lay.XI_REENTER] = bool(config.reenter)
+    return True
 
 
-def _instruments(config: EngineConfig, symbols: list[str]) -> tuple[np.ndarray, ...] | None:
+def _instruments(config: EngineConfig, symbols: list[str], fv: np.ndarray,
+                 iv: np.ndarray) -> bool:
+    """Write margins, borrow rates and lots per column; False for an instrument it lacks."""
     inst = [config.instrument(s) for s in symbols]
-    if not all(type(i) is Instrument and isinstance(i.lot_size, int) and i.lot_size >= 1
+    if not all(type(i) is Instrument and isinstance(i.lot_size, int) and 1 <= i.lot_size < 2**53
                and _real(i.margin_initial, i.margin_maintenance, i.borrow_rate) for i in inst):
-        return None
-    return (np.array([i.margin_initial for i in inst], dtype=np.float64),
-            np.array([i.margin_maintenance for i in inst], dtype=np.float64),
-            np.array([i.lot_size for i in inst], dtype=np.int64),
-            np.array([i.borrow_rate for i in inst], dtype=np.float64))
+        return False
+    k = len(symbols)
+    for row, values in ((lay.CF_MI, [i.margin_initial for i in inst]),
+                        (lay.CF_MM, [i.margin_maintenance for i in inst]),
+                        (lay.CF_BORROW, [i.borrow_rate for i in inst])):
+        fv[lay.F_COLS + row * k:lay.F_COLS + (row + 1) * k] = values
+    iv[lay.I_COLS + lay.CI_LOT * k:lay.I_COLS + (lay.CI_LOT + 1) * k] = [i.lot_size for i in inst]
+    return True
 
 
-def _minute_arrays(
-    minute_bars: Mapping[str, pd.DataFrame] | None, symbols: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return every symbol's finer bars concatenated in symbol order, and their offsets."""
+def _minutes(
+    minute_bars: Mapping[str, pd.DataFrame] | None, symbols: list[str], iv: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return every symbol's finer bars concatenated in symbol order; bounds go to ``iv``."""
     given = {str(s): f for s, f in (minute_bars or {}).items()}
-    ends, rows, off = [], [], [0]
-    for s in symbols:
+    ends, rows = [np.zeros(0, np.int64)], [np.zeros((0, 5))]
+    k, at = len(symbols), 0
+    for j, s in enumerate(symbols):
+        iv[lay.I_COLS + lay.CI_M0 * k + j] = at
         if s in given:
             e, d = _inputs.minute_arrays(given[s])
             ends.append(e)
             rows.append(d)
-        off.append(off[-1] + (len(ends[-1]) if s in given else 0))
-    end = np.concatenate(ends) if ends else np.zeros(0, np.int64)
-    data = np.ascontiguousarray(np.concatenate(rows)) if rows else np.zeros((0, 5))
-    return end.astype(np.int64), data, np.array(off, dtype=np.int64)
+            at += len(e)
+        iv[lay.I_COLS + lay.CI_M1 * k + j] = at
+    return (np.concatenate(ends).astype(np.int64),
+            np.ascontiguousarray(np.concatenate(rows), dtype=np.float64))
 
 
 def run_compiled(
@@ -142,38 +154,42 @@ def run_compiled(
     minute_bars: Mapping[str, pd.DataFrame] | None,
 ) -> EngineResult | None:
     """Return the run's result from the compiled loop, or None to run the Python loop."""
-    fills = _fill_params(config.fill)
-    rules = _rule_params(config.exits, config.sizing, config.reenter)
-    inst = _instruments(config, panel.symbols)
-    d = np.ascontiguousarray(sig.direction, dtype=np.float64)
+    d = sig.direction
+    n, k = d.shape
     known = d[~np.isnan(d)]
-    if (fills is None or rules is None or inst is None or not _real(config.cash)
+    fv = np.full(lay.F_COLS + lay.N_CF * k, np.nan)
+    iv = np.zeros(lay.I_COLS + lay.N_CI * k, np.int64)
+    if (not _fill_params(config.fill, fv, iv) or not _rule_params(config, fv, iv)
+            or not _instruments(config, panel.symbols, fv, iv) or not _real(config.cash)
             or not np.isin(known, (-1.0, 0.0, 1.0)).all()):
         return None
-    n, k = d.shape
-    g = np.full((len(SIG_FIELDS), n, k), np.nan)
-    for i, name in enumerate(SIG_FIELDS):
-        if name in sig.floats:
-            g[i] = sig.floats[name]
-    o = panel.ohlcv
-    p = (o["open"], o["high"], o["low"], o["close"], o["volume"], panel.open_ns,
-         panel.close_ns, panel.adv, panel.sigma, panel.atr, panel.swing_low, panel.swing_high)
-    p = tuple(np.ascontiguousarray(a) for a in p)
+    fv[lay.A_CASH], fv[lay.A_EXPLICIT], fv[lay.A_BORROW] = float(config.cash), 0.0, 0.0
+    iv[lay.I_K] = k
+    for row in (lay.CI_OH, lay.CI_OT, lay.CI_TH, lay.CI_TT):
+        iv[lay.I_COLS + row * k:lay.I_COLS + (row + 1) * k] = -1
+    present = [name for name in lay.SIG_FIELDS if name in sig.floats]
+    sg = np.empty((1 + len(present), n, k))
+    sg[0] = d
+    for f, name in enumerate(lay.SIG_FIELDS):
+        iv[lay.G_FIELDS + f] = 1 + present.index(name) if name in present else -1
+        if name in present:
+            sg[1 + present.index(name)] = sig.floats[name]
+    tim = np.stack([panel.open_ns, panel.close_ns, panel.days_to_next.astype(np.int64),
+                    panel.session_end.astype(np.int64)])
+    m_end, m_data = _minutes(minute_bars, panel.symbols, iv)
     entries = int(np.count_nonzero(known))
     orders = np.zeros(3 * entries + 16, nf.ORDER_DTYPE)
-    trades = np.zeros(entries + 1, nt.TRADE_DTYPE)
-    fill_rows = np.zeros(2 * len(orders), nf.FILL_DTYPE)
-    refusals = np.zeros((2 * entries + 1, 5), np.int64)
-    rng = np.random.default_rng(config.seed)
     try:
-        out = run_loop(p, g, d, _minute_arrays(minute_bars, panel.symbols), inst,
-                       panel.session_end, panel.days_to_next.astype(np.int64), *fills, *rules,
-                       float(config.cash), rng, orders, trades, fill_rows, refusals)
+        out = run_loop(panel.block, sg, tim, m_end, m_data, fv, iv,
+                       np.random.default_rng(config.seed), orders,
+                       np.zeros(entries + 1, nt.TRADE_DTYPE),
+                       np.zeros(2 * len(orders), nf.FILL_DTYPE),
+                       np.zeros((2 * entries + 1, 5), np.int64))
     except (ArithmeticError, ValueError):  # Python raises its own error, or copes
         return None
-    if out[0] != nf.OK:
+    if iv[lay.STATUS] != lay.OK:
         return None
     try:
-        return build_compiled_result(panel, sig, config, out)
+        return build_compiled_result(panel, sig, config, out, fv, iv)
     except ZeroDivisionError:  # a fill at a price of 0: Python raises its own error
         return None

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from quant.backtest.engine import _nb_fills as nf
+from quant.backtest.engine import _nb_layout as lay
 from quant.backtest.engine import _nb_trades as nt
 from quant.backtest.engine._inputs import Panel, SignalArrays
 from quant.backtest.engine.config import EngineConfig
@@ -44,15 +45,36 @@ _REASONS = {nf.R_NONE: "", nf.R_LIMIT: "limit needs a positive limit price",
 _CODES = {**_NOTES, **{100 + c: s for c, s in _REASONS.items()}}
 
 
-def _names(table: Any, codes: np.ndarray) -> np.ndarray:
-    """Return ``table[code]`` for each code as an object array (enum members become str)."""
+def _table(table: Any) -> np.ndarray:
+    """Return a code -> string lookup array (enum members as their str)."""
     if isinstance(table, dict):
-        return np.array([table[int(c)] for c in codes], dtype=object)
-    return np.array([str(x) for x in table], dtype=object)[codes]
+        out = np.full(max(table) + 1, None, dtype=object)
+        for code, text in table.items():
+            out[code] = text
+        return out
+    return np.array([str(x) for x in table], dtype=object)
 
 
-def _ids(prefix: str, width: int, idx: np.ndarray) -> np.ndarray:
-    return np.array([f"{prefix}{i + 1:0{width}d}" for i in idx.tolist()], dtype=object)
+_SIDE_NAMES, _TYPE_NAMES, _TIF_NAMES = _table(_SIDES), _table(_TYPES), _table(_TIFS)
+_STATUS_NAMES, _REASON_NAMES, _CODE_NAMES = _table(_STATUS), _table(_REASONS), _table(_CODES)
+
+
+def _names(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return ``table[code]`` for each code as an object array."""
+    return table[codes]
+
+
+def _ids(prefix: str, width: int, count: int) -> np.ndarray:
+    """Return ``f"{prefix}{i:0{width}d}"`` for i in 1..count, as Python strings."""
+    v = np.arange(1, count + 1, dtype=np.int64)
+    if count >= 10**width:  # wider than the padding: let Python format them
+        return np.array([f"{prefix}{i:0{width}d}" for i in v.tolist()], dtype=object)
+    codes = np.empty((count, 1 + width), dtype=np.uint32)
+    codes[:, 0] = ord(prefix)
+    for p in range(width, 0, -1):
+        codes[:, p] = 48 + v % 10
+        v //= 10
+    return codes.view(f"<U{1 + width}").ravel().astype(object)
 
 
 def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
@@ -66,7 +88,8 @@ def _optional(values: np.ndarray, present: np.ndarray) -> np.ndarray:
     return np.where(present, values, np.nan)
 
 
-def _orders_frame(orders: np.ndarray, symbols: np.ndarray) -> pd.DataFrame:
+def _orders_frame(orders: np.ndarray, symbols: np.ndarray, oid: np.ndarray,
+                  tid: np.ndarray) -> pd.DataFrame:
     cols = ["order_id", "trade_id", "purpose", "symbol", "side", "order_type", "tif", "qty",
             "decision_time", "decision_price", "limit_price", "stop_price", "status",
             "filled_qty", "avg_price", "reason"]
@@ -74,26 +97,27 @@ def _orders_frame(orders: np.ndarray, symbols: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame([], columns=cols)
     filled = orders["filled"]
     return pd.DataFrame({
-        "order_id": _ids("O", 7, np.arange(len(orders))),
-        "trade_id": _ids("T", 6, orders["trade"]),
+        "order_id": oid,
+        "trade_id": tid[orders["trade"]],
         "purpose": _PURPOSES[orders["purpose"]],
         "symbol": symbols[orders["col"]],
-        "side": _names(_SIDES, orders["side"]),
-        "order_type": _names(_TYPES, orders["otype"]),
-        "tif": _names(_TIFS, orders["tif"]),
+        "side": _names(_SIDE_NAMES, orders["side"]),
+        "order_type": _names(_TYPE_NAMES, orders["otype"]),
+        "tif": _names(_TIF_NAMES, orders["tif"]),
         "qty": orders["qty"],
         "decision_time": _utc(orders["decision_time"]),
         "decision_price": orders["decision_price"],
         "limit_price": _optional(orders["limit"], orders["otype"] == nf.LIMIT),
         "stop_price": _optional(orders["stop"], orders["otype"] == nf.STOP),
-        "status": _names(_STATUS, orders["status"]),
+        "status": _names(_STATUS_NAMES, orders["status"]),
         "filled_qty": filled,
         "avg_price": np.where(filled != 0, orders["avg_price"], np.nan),
-        "reason": _names(_REASONS, orders["reason"]),
+        "reason": _names(_REASON_NAMES, orders["reason"]),
     }, columns=cols)
 
 
-def _fills_frame(fills: np.ndarray, orders: np.ndarray, symbols: np.ndarray) -> pd.DataFrame:
+def _fills_frame(fills: np.ndarray, orders: np.ndarray, symbols: np.ndarray, oid: np.ndarray,
+                 tid: np.ndarray) -> pd.DataFrame:
     cols = ["order_id", "trade_id", "purpose", "symbol", "side", "ts", "qty", "price",
             "reference_price", "liquidity", "commission", "fees", "slippage", "impact",
             "latency"]
@@ -101,9 +125,9 @@ def _fills_frame(fills: np.ndarray, orders: np.ndarray, symbols: np.ndarray) -> 
         return pd.DataFrame([], columns=cols)
     of = orders[fills["order"]]
     return pd.DataFrame({
-        "order_id": _ids("O", 7, fills["order"]), "trade_id": _ids("T", 6, of["trade"]),
+        "order_id": oid[fills["order"]], "trade_id": tid[of["trade"]],
         "purpose": _PURPOSES[of["purpose"]], "symbol": symbols[of["col"]],
-        "side": _names(_SIDES, of["side"]), "ts": _utc(fills["ts"]), "qty": fills["qty"],
+        "side": _names(_SIDE_NAMES, of["side"]), "ts": _utc(fills["ts"]), "qty": fills["qty"],
         "price": fills["price"], "reference_price": fills["reference"],
         "liquidity": np.where(fills["taker"] != 0, "taker", "maker").astype(object),
         "commission": fills["commission"], "fees": fills["fees"],
@@ -127,7 +151,7 @@ def _signal_float(sig: SignalArrays, name: str, t: np.ndarray, j: np.ndarray) ->
 
 def _trade_frames(
     tr: np.ndarray, panel: Panel, sig: SignalArrays, config: EngineConfig,
-    last_close: np.ndarray, symbols: np.ndarray, equity: pd.Series,
+    last_close: np.ndarray, symbols: np.ndarray, equity: pd.Series, tid: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the trades table and the trade log (`results._trade_row`, `trade_log._record`)."""
     idx = np.flatnonzero(tr["entry_qty"] > 0)
@@ -149,7 +173,7 @@ def _trade_frames(
     entry_price = eq_ / qty
     reasons = np.where(open_, END_OF_DATA, _PURPOSES[x["exit_reason"]]).astype(object)
     entry_time, exit_time = index[x["entry_bar"]], index[exit_bar]
-    ids = _ids("T", 6, idx)
+    ids = tid[idx]
     sym = symbols[x["col"]]
     trades = pd.DataFrame({
         "trade_id": ids, "symbol": sym, "size": d * qty, "entry_bar": x["entry_bar"],
@@ -198,7 +222,7 @@ def _refusals_frame(ref: np.ndarray, index: pd.DatetimeIndex, symbols: np.ndarra
         return pd.DataFrame([], columns=list(Refusal._fields))
     return pd.DataFrame({
         "ts": index[ref[:, 0]], "symbol": symbols[ref[:, 1]], "direction": ref[:, 2],
-        "reason": _names(_CODES, ref[:, 3]), "qty": ref[:, 4],
+        "reason": _names(_CODE_NAMES, ref[:, 3]), "qty": ref[:, 4],
     }, columns=list(Refusal._fields))
 
 
@@ -223,22 +247,25 @@ def _fill_objects(fills: np.ndarray, orders: np.ndarray, symbols: list[str]) -> 
 
 
 def build_compiled_result(
-    panel: Panel, sig: SignalArrays, config: EngineConfig, out: tuple[Any, ...]
+    panel: Panel, sig: SignalArrays, config: EngineConfig, out: tuple[Any, ...],
+    fv: np.ndarray, iv: np.ndarray,
 ) -> EngineResult:
-    """Return the `EngineResult` of a compiled run's output (`_nb_loop.run_loop`)."""
-    _, counts, equity, positions, orders, trades, fills, refusals, last_close, _ = out
-    n_orders, n_trades, n_fills, n_refusals = (int(c) for c in counts)
-    orders, trades = orders[:n_orders], trades[:n_trades]
-    fills, refusals = fills[:n_fills], refusals[:n_refusals]
+    """Return the `EngineResult` of a compiled run (`_nb_run.run_loop`'s output and state)."""
+    equity, positions, orders, trades, fills, refusals = out
+    orders, trades = orders[:iv[lay.N_ORDERS]], trades[:iv[lay.N_TRADES]]
+    fills, refusals = fills[:iv[lay.N_FILLS]], refusals[:iv[lay.N_REFUSALS]]
+    k = len(panel.symbols)
+    last_close = fv[lay.F_COLS + lay.CF_LAST * k:lay.F_COLS + (lay.CF_LAST + 1) * k]
     symbols = np.array(panel.symbols, dtype=object)
     index = panel.index
     eq = pd.Series(equity, index=index, name="equity")
-    trades_frame, log = _trade_frames(trades, panel, sig, config, last_close, symbols, eq)
+    oid, tid = _ids("O", 7, len(orders)), _ids("T", 6, len(trades))
+    trades_frame, log = _trade_frames(trades, panel, sig, config, last_close, symbols, eq, tid)
     result = EngineResult(
         equity=eq,
         positions=pd.DataFrame(positions, index=index, columns=panel.symbols),
-        orders=_orders_frame(orders, symbols),
-        fills=_fills_frame(fills, orders, symbols),
+        orders=_orders_frame(orders, symbols, oid, tid),
+        fills=_fills_frame(fills, orders, symbols, oid, tid),
         trades=trades_frame,
         trade_log=log,
         refusals=_refusals_frame(refusals, index, symbols),
@@ -247,4 +274,3 @@ def build_compiled_result(
     result._defer("order_objects", partial(_order_objects, orders, panel.symbols))
     result._defer("fill_objects", partial(_fill_objects, fills, orders, panel.symbols))
     return result
-

@@ -8,11 +8,10 @@ results are bit-identical; `tests/quant/backtest/engine/test_engine_kernel_parit
 both on many seeded random scenarios and asserts it. Change the two together.
 
 Orders live in a structured array (`ORDER_DTYPE`, one row per order, ``NaN`` for an absent
-price); fills are appended to `FILL_DTYPE` rows; the account is ``acct`` (cash, explicit
-costs, borrow costs) and ``pos`` (signed shares per column) with ``rank`` listing columns in
-the order they first held a position (the fill model's dict order, which fixes the order of
-sums). A situation the twin does not model sets a status the caller turns into a fallback
-to the Python engine (`ERR_*`).
+price); fills are appended to `FILL_DTYPE` rows. The account (`_nb_layout`) is cash and
+costs in ``fv`` and, in ``iv``, the signed shares per column with the columns listed in the
+order they first held a position (the fill model's dict order, which fixes the order of
+sums). A case the twin does not model returns -1; the caller then runs the Python engine.
 """
 
 from __future__ import annotations
@@ -21,6 +20,28 @@ import math
 
 import numpy as np
 from numba import njit
+
+from quant.backtest.engine._nb_layout import (
+    A_CASH,
+    A_EXPLICIT,
+    CI_POS,
+    CI_RANK,
+    F_COST,
+    F_IMPACT_THR,
+    F_IMPACT_Y,
+    F_LAT_HIGH,
+    F_LAT_LOW,
+    F_LAT_SIGMA,
+    F_PARTICIPATION,
+    F_SLIP_HALF,
+    F_SLIP_SIZE,
+    I_ALLOW_SHORT,
+    I_COST_CAP,
+    I_COST_KIND,
+    I_LAT_KIND,
+    N_RANK,
+    ic,
+)
 
 # Sides, order types, time in force, statuses (the codes of `_kernel`'s string tables).
 BUY, SELL, SHORT = 0, 1, 2
@@ -33,8 +54,6 @@ R_CANCELLED_BY = 10
 # Cost models and latency kinds.
 C_NONE, C_PER_SHARE, C_PERCENT, C_MOOMOO = 0, 1, 2, 3
 L_CONSTANT, L_UNIFORM, L_LOGNORMAL = 0, 1, 2
-# Statuses a kernel returns: 0 fine, else the Python engine decides (and raises if it must).
-OK, ERR_CAPACITY, ERR_UNMODELLED = 0, 1, 2
 
 ORDER_DTYPE = np.dtype([
     ("trade", np.int64), ("purpose", np.int64), ("col", np.int64), ("side", np.int64),
@@ -51,11 +70,6 @@ FILL_DTYPE = np.dtype([
     ("fees", np.float64), ("slippage", np.float64), ("impact", np.float64),
     ("latency", np.float64),
 ])
-# Fill-model knobs in the float vector ``fp`` and the int vector ``ip``.
-F_PARTICIPATION, F_SLIP_HALF, F_SLIP_SIZE, F_IMPACT_Y, F_IMPACT_THR = 0, 1, 2, 3, 4
-F_LAT_LOW, F_LAT_HIGH, F_LAT_SIGMA, F_COST = 5, 6, 7, 8  # F_COST.. : the cost model's fields
-I_COST_KIND, I_LAT_KIND, I_ALLOW_SHORT, I_COST_CAP = 0, 1, 2, 3  # I_COST_CAP: max_pct is set
-N_COST = 10
 _HALF_MICRO = 0.0000005  # the double below 5e-7: x > 5e-7 exactly iff x > _HALF_MICRO
 _BIG = 2.0**31
 
@@ -90,32 +104,33 @@ def ceil_cents(x: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def order_costs(
-    kind: int, cp: np.ndarray, has_cap: bool, side: int, qty: int, notional: float
+    kind: int, fv: np.ndarray, has_cap: bool, side: int, qty: int, notional: float
 ) -> tuple[float, float]:
-    """Return ``(commission, fees)`` of the preset cost model ``kind`` (fields in ``cp``)."""
+    """Return ``(commission, fees)`` of the preset cost model ``kind`` (fields from F_COST)."""
+    b = F_COST
     if kind == C_NONE or qty <= 0:
         return 0.0, 0.0
     if kind == C_PER_SHARE:  # rate, min_per_order, max_pct
-        c = pmax(cp[0] * qty, cp[1])
+        c = pmax(fv[b + 0] * qty, fv[b + 1])
         if has_cap:
-            c = pmin(c, cp[2] * notional)
+            c = pmin(c, fv[b + 2] * notional)
         return c, 0.0
     if kind == C_PERCENT:  # rate, min_per_order
-        return pmax(cp[0] * notional, cp[1]), 0.0
+        return pmax(fv[b + 0] * notional, fv[b + 1]), 0.0
     # moomoo: commission_per_order, platform_per_share, platform_min, platform_max_pct,
     # sec_rate, sec_min, taf_per_share, taf_min, taf_max, cat_per_share
     platform = 0.0
-    if cp[1] > 0.0 or cp[2] > 0.0:
-        platform = pmax(cp[1] * qty, cp[2])
+    if fv[b + 1] > 0.0 or fv[b + 2] > 0.0:
+        platform = pmax(fv[b + 1] * qty, fv[b + 2])
         if has_cap:
-            platform = pmin(platform, cp[3] * notional)
-    commission = cp[0] + platform
-    fees = cp[9] * qty
+            platform = pmin(platform, fv[b + 3] * notional)
+    commission = fv[b + 0] + platform
+    fees = fv[b + 9] * qty
     if side != BUY:
-        if cp[4] > 0.0:
-            fees += pmax(ceil_cents(cp[4] * notional), cp[5])
-        if cp[6] > 0.0:
-            fees += pmin(pmax(ceil_cents(cp[6] * qty), cp[7]), cp[8])
+        if fv[b + 4] > 0.0:
+            fees += pmax(ceil_cents(fv[b + 4] * notional), fv[b + 5])
+        if fv[b + 6] > 0.0:
+            fees += pmin(pmax(ceil_cents(fv[b + 6] * qty), fv[b + 7]), fv[b + 8])
     return commission, fees
 
 
@@ -133,7 +148,7 @@ def latency_ns(kind: int, low: float, high: float, sigma: float, rng: np.random.
 
 @njit(cache=True, error_model="numpy")
 def submit(
-    orders: np.ndarray, o: int, pos_col: int, fp: np.ndarray, ip: np.ndarray,
+    orders: np.ndarray, o: int, pos_col: int, fv: np.ndarray, iv: np.ndarray,
     rng: np.random.Generator, rest: bool,
 ) -> bool:
     """Validate order ``o`` as `fills.submit` does and open it; return whether it is open.
@@ -152,7 +167,7 @@ def submit(
         reason = R_DECISION
     elif r.side == SELL and r.qty > pos_col:
         reason = -1
-    elif r.side == SHORT and ip[I_ALLOW_SHORT] == 0:
+    elif r.side == SHORT and iv[I_ALLOW_SHORT] == 0:
         reason = R_SHORT
     if reason != R_NONE:
         r.status = REJECTED
@@ -164,7 +179,7 @@ def submit(
         r.active_at = r.decision_time
     else:
         r.active_at = r.decision_time + latency_ns(
-            ip[I_LAT_KIND], fp[F_LAT_LOW], fp[F_LAT_HIGH], fp[F_LAT_SIGMA], rng
+            iv[I_LAT_KIND], fv[F_LAT_LOW], fv[F_LAT_HIGH], fv[F_LAT_SIGMA], rng
         )
     return True
 
@@ -182,10 +197,9 @@ def participation_cap(volume: float, participation: float, lot: int) -> int:
 
 @njit(cache=True, error_model="numpy")
 def execute_bar(
-    orders: np.ndarray, o: int, fills: np.ndarray, nf: int, acct: np.ndarray,
-    pos: np.ndarray, rank: np.ndarray, nrank: np.ndarray, start: int, end: int,
-    op: float, hi: float, lo: float, vol: float, adv: float, sig: float, fp: np.ndarray,
-    ip: np.ndarray,
+    orders: np.ndarray, o: int, fills: np.ndarray, nf: int, fv: np.ndarray, iv: np.ndarray,
+    start: int, end: int, op: float, hi: float, lo: float, vol: float, adv: float,
+    sig: float,
 ) -> int:
     """Match open order ``o`` against one bar as `fills.execute` does; return fills added.
 
@@ -196,16 +210,17 @@ def execute_bar(
     if start < r.active_at:
         return 0
     col = r.col
+    pc = ic(iv, CI_POS, col)
     max_qty = r.qty - r.filled
     if r.side == SELL:
-        max_qty = min(max_qty, max(pos[col], 0))
+        max_qty = min(max_qty, max(iv[pc], 0))
         if max_qty <= 0:
             r.status = CANCELLED
             r.reason = R_NO_LONG
             return 0
     if vol != vol:
         return -1  # int(NaN) raises in Python
-    cap = participation_cap(vol, fp[F_PARTICIPATION], r.lot)
+    cap = participation_cap(vol, fv[F_PARTICIPATION], r.lot)
     if cap < 0:
         return -1
     max_qty = min(max_qty, cap)
@@ -229,7 +244,7 @@ def execute_bar(
     raw = ref
     if taker:
         share = max_qty / vol if vol > 0 else 1.0
-        slip = (fp[F_SLIP_HALF] + fp[F_SLIP_SIZE] * share) / 10_000.0
+        slip = (fv[F_SLIP_HALF] + fv[F_SLIP_SIZE] * share) / 10_000.0
         raw = ref * (1.0 + slip) if buy else ref * (1.0 - slip)
     # _priced
     sign = 1 if buy else -1
@@ -238,8 +253,8 @@ def execute_bar(
         imp = 0.0
         if adv == adv and adv > 0 and sig == sig and sig > 0:
             part = r.qty / adv
-            if part > fp[F_IMPACT_THR]:
-                imp = fp[F_IMPACT_Y] * sig * math.sqrt(part)
+            if part > fv[F_IMPACT_THR]:
+                imp = fv[F_IMPACT_Y] * sig * math.sqrt(part)
         price += sign * imp * ref
         if r.otype == LIMIT and (price > r.limit if sign > 0 else price < r.limit):
             price = r.limit
@@ -248,8 +263,8 @@ def execute_bar(
     latency = sign * (ref - r.decision_price) * max_qty
     day_qty = r.day_qty + max_qty
     day_notional = r.day_notional + max_qty * price
-    commission, fees = order_costs(ip[I_COST_KIND], fp[F_COST:F_COST + N_COST],
-                                   ip[I_COST_CAP] != 0, r.side, day_qty, day_notional)
+    commission, fees = order_costs(iv[I_COST_KIND], fv, iv[I_COST_CAP] != 0, r.side, day_qty,
+                                   day_notional)
     if commission != commission or fees != fees:
         return -1  # ceil_cents of NaN/inf raises in Python
     filled = r.filled + max_qty
@@ -273,18 +288,19 @@ def execute_bar(
     r.day_commission = commission
     r.day_fees = fees
     # _book_keep
-    acct[0] -= sign * max_qty * price + f.commission + f.fees
-    acct[1] += f.commission + f.fees
-    if pos[col] == 0 and not _ranked(rank, nrank[0], col):
-        rank[nrank[0]] = col
-        nrank[0] += 1
-    pos[col] += sign * max_qty
+    fv[A_CASH] -= sign * max_qty * price + f.commission + f.fees
+    fv[A_EXPLICIT] += f.commission + f.fees
+    if iv[pc] == 0 and not _ranked(iv, col):
+        iv[ic(iv, CI_RANK, iv[N_RANK])] = col
+        iv[N_RANK] += 1
+    iv[pc] += sign * max_qty
     return 1
 
 
 @njit(cache=True, error_model="numpy")
-def _ranked(rank: np.ndarray, n: int, col: int) -> bool:
-    for i in range(n):
-        if rank[i] == col:
+def _ranked(iv: np.ndarray, col: int) -> bool:
+    """Return whether column ``col`` is in the account's positions (the dict's keys)."""
+    for i in range(iv[N_RANK]):  # noqa: SIM110 (numba: no generator expressions)
+        if iv[ic(iv, CI_RANK, i)] == col:
             return True
     return False

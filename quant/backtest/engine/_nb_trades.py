@@ -14,6 +14,25 @@ import numpy as np
 from numba import njit
 
 from quant.backtest.engine._nb_fills import pmax, pmin
+from quant.backtest.engine._nb_layout import (
+    X_CHAND,
+    X_FRACTION,
+    X_MAX_RISK,
+    X_RISK_FRACTION,
+    X_TP,
+    X_TRAIL_ACT,
+    X_TRAIL_ATR,
+    XI_CHAND,
+    XI_MAX_RISK,
+    XI_METHOD,
+    XI_SHARES,
+    XI_TIGHTEN,
+    XI_TIME,
+    XI_TIME_BARS,
+    XI_TP,
+    XI_TRAIL,
+    ic,
+)
 
 # Exit reasons: 1 + the index in `exits.EXIT_REASONS`; 0 is "none yet".
 TAKE_PROFIT, TRAILING_STOP, STOP_LOSS, TIME_STOP = 1, 2, 3, 4
@@ -34,52 +53,46 @@ TRADE_DTYPE = np.dtype([
     ("trail", np.float64), ("chandelier", np.float64), ("extreme", np.float64),
     ("adverse", np.float64), ("live", np.int64), ("next", np.int64), ("prev", np.int64),
 ])
-# Exit-rule knobs: the float vector ``xp`` and int vector ``xi`` (flags say "not None").
-X_TP, X_TRAIL_ACT, X_TRAIL_ATR, X_STOP_OFF, X_MAX_RISK, X_CHAND = 0, 1, 2, 3, 4, 5
-X_RISK_FRACTION, X_FRACTION = 6, 7
-XI_TP, XI_TRAIL, XI_STOP_OFF, XI_MAX_RISK, XI_CHAND, XI_TIME, XI_TIME_BARS = 0, 1, 2, 3, 4, 5, 6
-XI_TIGHTEN, XI_METHOD, XI_SHARES, XI_REENTER = 7, 8, 9, 10
 
-
-# -- intrusive lists: ``head``/``tail``/``count`` per column, ``next``/``prev`` per row ---------
+# -- intrusive lists: head, tail, count in per-column rows ``h, h+1, h+2`` of ``iv`` --------
 @njit(cache=True, error_model="numpy")
-def push(rows: np.ndarray, i: int, col: int, head: np.ndarray, tail: np.ndarray,
-         count: np.ndarray) -> None:
-    """Append row ``i`` to column ``col``'s list."""
-    rows[i].prev = tail[col]
+def push(rows: np.ndarray, i: int, col: int, iv: np.ndarray, h: int) -> None:
+    """Append row ``i`` to column ``col``'s list (``h``: `CI_OH` or `CI_TH`)."""
+    hi, ti, ci = ic(iv, h, col), ic(iv, h + 1, col), ic(iv, h + 2, col)
+    rows[i].prev = iv[ti]
     rows[i].next = -1
-    if tail[col] >= 0:
-        rows[tail[col]].next = i
+    if iv[ti] >= 0:
+        rows[iv[ti]].next = i
     else:
-        head[col] = i
-    tail[col] = i
-    count[col] += 1
+        iv[hi] = i
+    iv[ti] = i
+    iv[ci] += 1
 
 
 @njit(cache=True, error_model="numpy")
-def unlink(rows: np.ndarray, i: int, col: int, head: np.ndarray, tail: np.ndarray,
-           count: np.ndarray) -> None:
+def unlink(rows: np.ndarray, i: int, col: int, iv: np.ndarray, h: int) -> None:
     """Remove row ``i`` from column ``col``'s list."""
+    hi, ti, ci = ic(iv, h, col), ic(iv, h + 1, col), ic(iv, h + 2, col)
     p, n = rows[i].prev, rows[i].next
     if p >= 0:
         rows[p].next = n
     else:
-        head[col] = n
+        iv[hi] = n
     if n >= 0:
         rows[n].prev = p
     else:
-        tail[col] = p
+        iv[ti] = p
     rows[i].next = rows[i].prev = -1
-    count[col] -= 1
+    iv[ci] -= 1
 
 
 @njit(cache=True, error_model="numpy")
-def snapshot(rows: np.ndarray, col: int, head: np.ndarray, buf: np.ndarray) -> int:
+def snapshot(rows: np.ndarray, col: int, iv: np.ndarray, h: int, buf: np.ndarray) -> int:
     """Copy column ``col``'s list into ``buf`` and return its length.
 
     Python iterates over a copy of the list; a scratch buffer avoids an allocation per bar.
     """
-    i, k = head[col], 0
+    i, k = iv[ic(iv, h, col)], 0
     while i >= 0:
         buf[k] = i
         k += 1
@@ -112,7 +125,7 @@ def stop_level(tr: np.ndarray, i: int) -> tuple[float, int]:
 
 @njit(cache=True, error_model="numpy")
 def on_entry_fill(tr: np.ndarray, i: int, qty: int, price: float, cost: float, ts: int,
-                  bar: int, xp: np.ndarray, xi: np.ndarray) -> None:
+                  bar: int, fv: np.ndarray, iv: np.ndarray) -> None:
     """Book an entry fill as `Trade.on_entry_fill` (``cost`` = commission + fees)."""
     r = tr[i]
     if not r.entry_qty:
@@ -127,8 +140,8 @@ def on_entry_fill(tr: np.ndarray, i: int, qty: int, price: float, cost: float, t
     r.stop = r.planned_stop
     risk = d * (entry - r.stop)
     r.risk = risk if risk > 0.0 else d * (r.decision_price - r.stop)
-    if xi[XI_TP]:
-        r.target = entry + d * xp[X_TP] * r.risk if r.risk > 0.0 else np.nan
+    if iv[XI_TP]:
+        r.target = entry + d * fv[X_TP] * r.risk if r.risk > 0.0 else np.nan
     if r.extreme != r.extreme:
         r.extreme = entry
         r.adverse = entry
@@ -150,7 +163,7 @@ def on_exit_fill(tr: np.ndarray, i: int, qty: int, price: float, cost: float, ts
 
 @njit(cache=True, error_model="numpy")
 def after_close(tr: np.ndarray, i: int, high: float, low: float, close: float, atr: float,
-                bar: int, xp: np.ndarray, xi: np.ndarray) -> bool:
+                bar: int, fv: np.ndarray, iv: np.ndarray) -> bool:
     """Update extremes and levels as `Trade.after_close`; return whether to time-stop."""
     r = tr[i]
     d = r.direction
@@ -159,24 +172,25 @@ def after_close(tr: np.ndarray, i: int, high: float, low: float, close: float, a
     else:
         r.extreme, r.adverse = pmin(r.extreme, low), pmax(r.adverse, high)
     entry = entry_price(tr, i)
-    if xi[XI_TRAIL]:  # exits.trailing_stop_level
+    if iv[XI_TRAIL]:  # exits.trailing_stop_level
         prev = r.trail
-        if prev != prev and (not r.risk > 0.0 or d * (r.extreme - entry) < xp[X_TRAIL_ACT] * r.risk):
+        act = fv[X_TRAIL_ACT]
+        if prev != prev and (not r.risk > 0.0 or d * (r.extreme - entry) < act * r.risk):
             r.trail = np.nan
         elif atr == atr:
-            level = r.extreme - d * xp[X_TRAIL_ATR] * atr
+            level = r.extreme - d * fv[X_TRAIL_ATR] * atr
             if prev != prev:
                 r.trail = level
             else:
                 r.trail = pmax(prev, level) if d > 0 else pmin(prev, level)
-    if xi[XI_CHAND] and atr == atr:  # exits.chandelier_level
-        level = r.extreme - d * xp[X_CHAND] * atr
+    if iv[XI_CHAND] and atr == atr:  # exits.chandelier_level
+        level = r.extreme - d * fv[X_CHAND] * atr
         prev = r.chandelier
         if prev != prev:
             r.chandelier = level
         else:
             r.chandelier = pmax(prev, level) if d > 0 else pmin(prev, level)
-    return xi[XI_TIME] != 0 and (bar - r.entry_bar >= xi[XI_TIME_BARS]
+    return iv[XI_TIME] != 0 and (bar - r.entry_bar >= iv[XI_TIME_BARS]
                                  and d * (close - entry) <= 0.0)
 
 
@@ -218,28 +232,28 @@ def lots(x: float, lot: int) -> int:
 
 @njit(cache=True, error_model="numpy")
 def size_entry(d: int, price: float, stop: float, equity: float, bp: float, mi: float,
-               lot: int, xp: np.ndarray, xi: np.ndarray) -> tuple[int, float, int]:
+               lot: int, fv: np.ndarray, iv: np.ndarray) -> tuple[int, float, int]:
     """Return ``(qty, stop, note)`` as `sizing.size_entry`; qty -1: leave it to Python."""
     if price * mi == 0.0:
         return -1, stop, N_NONE  # Python raises ZeroDivisionError
     risk = d * (price - stop) if stop == stop else np.nan
     if not risk > 0.0:
         stop, risk = np.nan, np.nan
-    m = xi[XI_METHOD]
+    m = iv[XI_METHOD]
     if m == S_SHARES:
-        qty = lots(float(xi[XI_SHARES]), lot)
+        qty = lots(float(iv[XI_SHARES]), lot)
     elif m == S_ALL_IN:
         qty = lots(bp / (price * mi), lot)
     elif m == S_RISK and risk > 0.0:
-        qty = lots(xp[X_RISK_FRACTION] * equity / risk, lot)
+        qty = lots(fv[X_RISK_FRACTION] * equity / risk, lot)
     else:
-        qty = lots(xp[X_FRACTION] * equity / price, lot)
+        qty = lots(fv[X_FRACTION] * equity / price, lot)
     if qty < 0:
         return -1, stop, N_NONE
     note = N_NONE
-    cap = xp[X_MAX_RISK]
-    if xi[XI_MAX_RISK] and risk > 0.0 and qty > 0 and qty * risk > cap * equity * (1 + 1e-12):
-        if xi[XI_TIGHTEN]:
+    cap = fv[X_MAX_RISK]
+    if iv[XI_MAX_RISK] and risk > 0.0 and qty > 0 and qty * risk > cap * equity * (1 + 1e-12):
+        if iv[XI_TIGHTEN]:
             mlps = cap * equity / qty
             if not d * (price - stop) <= mlps:
                 stop = price - d * mlps

@@ -19,8 +19,10 @@ from quant.backtest.fills.orders import Side
 
 def ceil_cents(x: float) -> float:
     """Return ``x`` rounded up to the next cent (fees are billed in whole cents, rounded up)."""
-    # round() first so 0.29 * 100 = 28.999999999999996 is not pushed up to 0.30.
-    return math.ceil(round(x * 100.0, 6)) / 100.0
+    # round() first so 0.29 * 100 = 28.999999999999996 is not pushed up to 0.30. float() so
+    # that a numpy scalar rounds like a float too (numpy rounds x * 1e6, which can differ on a
+    # half-micro tie): the fee must not depend on where the notional came from.
+    return math.ceil(round(float(x) * 100.0, 6)) / 100.0
 
 
 class CostModel(Protocol):

@@ -45,6 +45,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/harvest.py
 	$(BIN)/python benchmarks/indicators.py
+	$(BIN)/python benchmarks/backtest.py
 
 clean:
 	rm -rf .drilldown

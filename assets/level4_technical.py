@@ -1,7 +1,7 @@
-"""Level 4, technical microstructure: bars, depth, time and sales, volume-at-price.
+"""Level 4, technical microstructure: bars, depth, time and sales, capital flow, volume-at-price.
 
-Bars, depth and ticks are partitioned by trading day; a run over a range of days is one step
-(single-run backfill policy) that replaces exactly those days.
+Bars, depth, ticks and capital flow are partitioned by trading day; a run over a range of days
+is one step (single-run backfill policy) that replaces exactly those days.
 """
 
 import dagster as dg
@@ -26,6 +26,8 @@ order_book_snapshots = harvest_asset(
     c.ORDER_BOOK, group=GROUP, partitioned=True, deps=[_INSTRUMENTS]
 )
 ticks = harvest_asset(c.TICKS, group=GROUP, partitioned=True, deps=[_INSTRUMENTS])
+# The files source has no capital flow: its asset checks an empty frame and writes nothing.
+capital_flow = harvest_asset(c.CAPITAL_FLOW, group=GROUP, partitioned=True, deps=[_INSTRUMENTS])
 synthetic_regime_truth = harvest_asset(c.REGIME_TRUTH, group=GROUP)
 
 

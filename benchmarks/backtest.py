@@ -45,7 +45,7 @@ from quant.backtest.fills import FillConfig, moomoo_us  # noqa: E402
 
 FAST, SLOW, COMMISSION, CASH, SHARES = 10, 20, 0.002, 10_000.0, 10
 FULL_SHARES, SL, TP = 100, 0.05, 0.10  # engine rows; vectorbt/backtesting.py stop levels
-TARGETS = {"signal": (10e6, None), "full": (1e6, None)}  # min bars/s, max ms
+TARGETS = {"signal": 10e6, "full": 1e6}  # bars/s at least
 UNIVERSE_MS = 200.0  # the "500 x 2,000 portfolio under 200 ms"
 
 
@@ -218,12 +218,19 @@ def measure(mode: str, case: str, bars: int, data: pd.DataFrame, up: Any, down: 
     if vbt is not None:
         t0 = time.perf_counter()
         pf = run_vectorbt(data, up, down, full)
-        notes.append(f"vectorbt first call, {mode} {case}: {time.perf_counter() - t0:.1f} s")
+        if not any(n.startswith("vectorbt's first call") for n in notes):
+            notes.append(f"vectorbt's first call (JIT compile or cache load): "
+                         f"{time.perf_counter() - t0:.1f} s")
         vbt_s = median_s(lambda: run_vectorbt(data, up, down, full), repeats)
-        if not full and not isinstance(res.equity, pd.DataFrame):
-            notes.append(f"{mode} {case}: final equity ours {res.equity.iloc[-1]:,.2f}, "
-                         f"vectorbt {pf.final_value():,.2f}; trades ours {len(res.trades)}, "
-                         f"vectorbt {pf.trades.count()} (both count the open one)")
+        if not full:
+            final = np.sum(res.equity.iloc[-1])
+            trades = int(np.sum(pf.trades.count()))
+            notes.append(f"{mode} {case}: final equity (summed over columns) ours "
+                         f"{final:,.2f}, vectorbt {np.sum(pf.final_value()):,.2f}; trades ours "
+                         f"{len(res.trades):,}, vectorbt {trades:,} (both count open ones)"
+                         + ("; where the cash cannot pay for an entry ours skips it, as "
+                            "backtesting.py does, vectorbt buys what it can (allow_partial)"
+                            if trades != len(res.trades) else ""))
     if full:
         notes.append(f"{mode} {case}: {len(res.trades):,} trades, {len(res.orders):,} orders, "
                      f"{len(res.fills):,} fills, {len(res.refusals):,} refusals")
@@ -291,10 +298,10 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for mode, case, bars, s, bt_rate, vs in rows:
         rate = bars / s
-        min_rate, _ = TARGETS[mode]
+        min_rate = TARGETS[mode]
         goal = f">= {min_rate / 1e6:.0f} M bars/s"
         ok = rate >= min_rate
-        if "portfolio" in case or (mode == "signal" and " x 2," in case):
+        if not case.startswith("1 x"):  # the universe: the 200 ms portfolio target
             goal += f", < {UNIVERSE_MS:.0f} ms"
             ok = ok and s * 1e3 < UNIVERSE_MS
         label = "signal mode" if mode == "signal" else "full fill model"

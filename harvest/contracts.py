@@ -207,6 +207,39 @@ TICKS = Table(
     level=4,
 )
 
+CAPITAL_FLOW = Table(
+    "raw",
+    "capital_flow",
+    (
+        col("symbol", "VARCHAR"),
+        col("timeframe", "VARCHAR", "1m (one regular-hours minute) or 1d (one session)."),
+        col("ts", "TIMESTAMPTZ", "End of the minute or session the flow covers (UTC)."),
+        col("session_date", "DATE", "Trading day the flow belongs to."),
+        col(
+            "in_flow",
+            "DOUBLE",
+            "Net inflow, quote currency: buy- minus sell-initiated turnover (moomoo in_flow).",
+        ),
+        col("super_in_flow", "DOUBLE", "Net inflow of super-large orders."),
+        col("big_in_flow", "DOUBLE", "Net inflow of big orders."),
+        col("mid_in_flow", "DOUBLE", "Net inflow of mid-sized orders."),
+        col("small_in_flow", "DOUBLE", "Net inflow of small orders (moomoo sml_in_flow)."),
+        col(
+            "main_in_flow",
+            "DOUBLE",
+            "Main-force net inflow (super + big) as moomoo reports it: 1d rows only.",
+            null=True,
+        ),
+        _AVAILABLE,
+        _SOURCE,
+    ),
+    ("symbol", "timeframe", "ts"),
+    "Net capital inflow by order size (moomoo's capital flow), per minute and per session, "
+    "regular hours only; each row is available at the end of the period it covers.",
+    time_column="ts",
+    level=4,
+)
+
 FINANCIAL_STATEMENTS = Table(
     "raw",
     "financial_statements",
@@ -479,6 +512,7 @@ RAW_TABLES: tuple[Table, ...] = (
     INTRADAY_BARS,
     ORDER_BOOK,
     TICKS,
+    CAPITAL_FLOW,
     FINANCIAL_STATEMENTS,
     EARNINGS,
     INSIDER_TRANSACTIONS,

@@ -187,6 +187,25 @@ def checks_for(table: c.Table) -> list[Check]:
                 },
             )
         )
+    if table is c.CAPITAL_FLOW:
+        checks.append(
+            Check(
+                "flow_periods",
+                "timeframe is 1m or 1d, and a flow is available no earlier than its period ends",
+                lambda: [
+                    _exp("ExpectColumnValuesToBeInSet")(column="timeframe", value_set=["1m", "1d"]),
+                    _exp("ExpectColumnValuesToBeInSet")(
+                        column="_known_after_period", value_set=[True]
+                    ),
+                ],
+                {
+                    "_known_after_period": lambda f: (
+                        pd.to_datetime(f["available_at"], utc=True)
+                        >= pd.to_datetime(f["ts"], utc=True)
+                    ),
+                },
+            )
+        )
     return checks
 
 

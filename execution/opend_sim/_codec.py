@@ -44,6 +44,8 @@ PROTO_MODULES: dict[int, str] = {
     3104: "Qot_RequestHistoryKLQuota",
     3202: "Qot_GetStaticInfo",
     3203: "Qot_GetSecuritySnapshot",
+    3207: "Qot_GetOwnerPlate",
+    3211: "Qot_GetCapitalFlow",
     3227: "Qot_GetFinancialsStatements",
 }
 

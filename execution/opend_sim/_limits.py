@@ -15,6 +15,8 @@ WINDOW_S = 30.0
 LIMITS: dict[int, int] = {
     3103: 60,  # request_history_kline, first page of each request
     3203: 60,  # get_market_snapshot
+    3207: 10,  # get_owner_plate
+    3211: 30,  # get_capital_flow
     3227: 30,  # get_financials_statements
     2202: 15,  # place_order
     2205: 20,  # modify_order

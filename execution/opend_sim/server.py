@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from execution.opend_sim import _quote, _statements, _trade
+from execution.opend_sim import _capital_flow, _plates, _quote, _statements, _trade
 from execution.opend_sim._codec import Packet, encode, error_body, module_for, read_packet, success
 from execution.opend_sim._errors import SimError
 from execution.opend_sim._limits import HistoryQuota, RateLimits
@@ -30,6 +30,8 @@ LOGIN_USER_ID = 7_000_001
 Handler = Callable[["OpenDSimulator", "ClientConnection", Any], Any]
 HANDLERS: dict[int, Handler] = {
     **_quote.HANDLERS,
+    3207: _plates.owner_plate,
+    3211: _capital_flow.capital_flow,
     3227: _statements.financial_statements,
     **_trade.HANDLERS,
 }

@@ -17,6 +17,7 @@ LIMITS: dict[str, int] = {
     "get_market_snapshot": 60,
     "get_financials_statements": 30,
     "get_capital_flow": 30,
+    "get_owner_plate": 10,
     "get_stock_filter": 10,
     "place_order": 15,
     "modify_order": 20,

@@ -2,9 +2,11 @@
 
 History is paged with ``page_req_key``; the SDK's ``'N/A'`` becomes NaN; exchange-local times
 become UTC; bars are labelled by their close like every other source (daily bars at the
-session close, intraday bars at the end of the minute moomoo stamps them with). A client-side
-limiter keeps every call under OpenD's limits, and :meth:`MoomooSource.history_quota` reports
-the history quota.
+session close, intraday bars at the end of the minute moomoo stamps them with). A stock's
+sector is the name of its first industry plate (``get_owner_plate``, ``plate_type``
+``INDUSTRY``); capital flow comes per minute for the latest session and per day before it
+(see ``_capital_flow``). A client-side limiter keeps every call under OpenD's limits, and
+:meth:`MoomooSource.history_quota` reports the history quota.
 """
 
 from __future__ import annotations
@@ -19,14 +21,25 @@ import pandas as pd
 
 from harvest import contracts as c
 from harvest.calendar import US_EQUITY_HOURS, session_bounds
-from harvest.moomoo import _statements
+from harvest.moomoo import _capital_flow, _statements
 from harvest.moomoo.connection import CONNECT_TIMEOUT_S, quote_context
 from harvest.moomoo.limits import Limits
 
 TIMEZONES = {"US": "America/New_York", "HK": "Asia/Hong_Kong", "SH": "Asia/Shanghai"}
 KTYPES = {"1m": "K_1M", "5m": "K_5M", "15m": "K_15M", "1h": "K_60M"}
 INSTRUMENT_TYPES = {"STOCK": "stock", "ETF": "etf", "FUTURE": "future"}
-TABLES = (c.INSTRUMENTS, c.DAILY_BARS, c.INTRADAY_BARS, c.ORDER_BOOK, c.FINANCIAL_STATEMENTS)
+TABLES = (
+    c.INSTRUMENTS,
+    c.DAILY_BARS,
+    c.INTRADAY_BARS,
+    c.ORDER_BOOK,
+    c.CAPITAL_FLOW,
+    c.FINANCIAL_STATEMENTS,
+)
+# OpenD answers get_owner_plate for stocks only, at most 200 codes a request; get_capital_flow
+# for stocks, warrants and funds.
+PLATE_BATCH = 200
+FLOW_TYPES = {"STOCK", "ETF", "WARRANT"}
 
 
 class MoomooSourceError(RuntimeError):
@@ -99,6 +112,15 @@ class MoomooSource:
                 )
             elif table is c.ORDER_BOOK:
                 frame = _concat([self._book(ctx, s) for s in symbols])
+            elif table is c.CAPITAL_FLOW:
+                kinds = self._kinds(ctx, symbols)
+                frame = _concat(
+                    [
+                        self._capital_flow(ctx, s, start, end)
+                        for s in symbols
+                        if kinds.get(s) in FLOW_TYPES
+                    ]
+                )
             else:
                 frame = _concat([self._statements(ctx, s) for s in symbols])
         if "session_date" in frame.columns and len(frame):
@@ -147,14 +169,8 @@ class MoomooSource:
     def _daily(self, ctx: Any, symbol: str, start: date | None, end: date | None) -> pd.DataFrame:
         raw = self._history(ctx, symbol, "K_DAY", start, end)
         days = pd.to_datetime(raw["time_key"]).dt.date
-        hours = US_EQUITY_HOURS if symbol.startswith("US.") else None
-        if hours is not None and len(days):
-            _, closes = session_bounds(list(days), hours)
-            ts = pd.Series(closes)
-        else:  # no session table for the market: the end of the local day stands in
-            tz = TIMEZONES.get(symbol.split(".", 1)[0], "UTC")
-            ts = (pd.to_datetime(days) + pd.Timedelta(hours=16)).dt.tz_localize(tz)
-        return raw.assign(symbol=symbol, ts=ts.to_numpy(), session_date=days)
+        _, closes = _sessions(symbol, list(days))
+        return raw.assign(symbol=symbol, ts=closes.to_numpy(), session_date=days)
 
     def _intraday(
         self, ctx: Any, symbol: str, timeframe: str, start: date | None, end: date | None
@@ -179,18 +195,44 @@ class MoomooSource:
 
     # -- instruments, depth, statements ---------------------------------------------------
 
-    def _instruments(self, ctx: Any, symbols: Sequence[str]) -> pd.DataFrame:
+    def _static(self, ctx: Any, symbols: Sequence[str]) -> pd.DataFrame:
+        """Return OpenD's static info (name, lot size, security type) of ``symbols``."""
         from harvest.moomoo.connection import import_moomoo
 
         sdk = import_moomoo()
+        # With a code list the SDK ignores the market and type arguments.
         ret, info = ctx.get_stock_basicinfo(sdk.Market.US, sdk.SecurityType.STOCK, list(symbols))
         _ok(ret, info, "static info")
+        return info
+
+    def _kinds(self, ctx: Any, symbols: Sequence[str]) -> dict[str, str]:
+        """Return the SDK's security type (STOCK, ETF, FUTURE, ...) of each symbol."""
+        info = self._static(ctx, symbols)
+        return dict(zip(info["code"], info["stock_type"].astype(str), strict=True))
+
+    def _sectors(self, ctx: Any, stocks: Sequence[str]) -> dict[str, str]:
+        """Return each stock's sector: the name of its first industry plate, in moomoo's order.
+
+        Concept and region plates are themes and places, not sectors, so they are ignored.
+        """
+        sectors: dict[str, str] = {}
+        for i in range(0, len(stocks), PLATE_BATCH):
+            self.limits.acquire("get_owner_plate")
+            ret, plates = ctx.get_owner_plate(list(stocks[i : i + PLATE_BATCH]))
+            _ok(ret, plates, "owner plates")
+            for row in plates[plates["plate_type"] == "INDUSTRY"].itertuples(index=False):
+                sectors.setdefault(row.code, row.plate_name)
+        return sectors
+
+    def _instruments(self, ctx: Any, symbols: Sequence[str]) -> pd.DataFrame:
+        info = self._static(ctx, symbols)
         self.limits.acquire("get_market_snapshot")
         ret, snap = ctx.get_market_snapshot(list(symbols))
         _ok(ret, snap, "snapshot")
         spread = dict(
             zip(snap["code"], pd.to_numeric(snap["price_spread"], errors="coerce"), strict=True)
         )
+        sectors = self._sectors(ctx, list(info.loc[info["stock_type"] == "STOCK", "code"]))
         rows = []
         for row in info.itertuples(index=False):
             market = row.code.split(".", 1)[0]
@@ -208,7 +250,8 @@ class MoomooSource:
                     "currency": {"US": "USD", "HK": "HKD"}.get(market, "CNY"),
                     "tick_size": spread.get(row.code, 0.01),
                     "lot_size": int(row.lot_size),
-                    "sector": "Unknown",  # sectors come from plates, not wired yet
+                    # moomoo has plates for stocks only: ETFs and futures have no sector there.
+                    "sector": sectors.get(row.code, "Unknown"),
                     "industry": None,
                     "trading_hours": json.dumps({"regular": "09:30-16:00"}),
                     "timezone": tz,
@@ -270,6 +313,56 @@ class MoomooSource:
             if column not in frame.columns:
                 frame[column] = float("nan")
         return _statements.availability(frame, pd.Timestamp.now(tz="UTC"))
+
+    # -- capital flow -----------------------------------------------------------------------
+
+    def _capital_flow(
+        self, ctx: Any, symbol: str, start: date | None, end: date | None
+    ) -> pd.DataFrame:
+        """Return the ``1m`` rows of the latest session and the ``1d`` rows of closed ones."""
+        from harvest.moomoo.connection import import_moomoo
+
+        sdk = import_moomoo()
+        tz = TIMEZONES.get(symbol.split(".", 1)[0], "UTC")
+        self.limits.acquire("get_capital_flow")
+        ret, live = ctx.get_capital_flow(symbol, period_type=sdk.PeriodType.INTRADAY)
+        _ok(ret, live, f"intraday capital flow of {symbol}")
+        minutes = pd.DataFrame()
+        if len(live):
+            day = pd.Timestamp(live["capital_flow_item_time"].iloc[-1]).date()
+            opens, _ = _sessions(symbol, [day])
+            minutes = _capital_flow.minute_rows(symbol, live, tz, opens.iloc[0])
+        # Without an end the SDK asks for the year before the wall clock's today.
+        end = end or pd.Timestamp.now(tz="UTC").date()
+        self.limits.acquire("get_capital_flow")
+        ret, daily = ctx.get_capital_flow(
+            symbol,
+            period_type=sdk.PeriodType.DAY,
+            start=start.isoformat() if start else None,
+            end=end.isoformat(),
+        )
+        _ok(ret, daily, f"daily capital flow of {symbol}")
+        days = pd.to_datetime(daily["capital_flow_item_time"]).dt.date if len(daily) else []
+        _, closes = _sessions(symbol, sorted(set(days)))
+        valid = _capital_flow.last_valid(live, tz)
+        if valid is None:  # no minutes to date the data by: only days closed by now are whole
+            valid = pd.Timestamp.now(tz="UTC")
+        return _concat([minutes, _capital_flow.day_rows(symbol, daily, closes, valid)])
+
+
+def _sessions(symbol: str, days: list[date]) -> tuple[pd.Series, pd.Series]:
+    """Return the UTC open and close of ``symbol``'s sessions on ``days``, indexed by day."""
+    if not days:
+        empty = pd.Series([], dtype="datetime64[ns, UTC]")
+        return empty, empty
+    if symbol.startswith("US."):
+        opens, closes = session_bounds(days, US_EQUITY_HOURS)
+    else:  # no session table for the market: 09:30-16:00 local stands in
+        tz = TIMEZONES.get(symbol.split(".", 1)[0], "UTC")
+        local = pd.DatetimeIndex(pd.to_datetime(days))
+        opens = (local + pd.Timedelta(hours=9, minutes=30)).tz_localize(tz).tz_convert("UTC")
+        closes = (local + pd.Timedelta(hours=16)).tz_localize(tz).tz_convert("UTC")
+    return pd.Series(opens, index=days), pd.Series(closes, index=days)
 
 
 def _ok(ret: int, data: Any, what: str) -> None:

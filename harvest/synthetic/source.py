@@ -18,7 +18,7 @@ import pandas as pd
 
 from harvest import contracts as c
 from harvest.calendar import NEW_YORK, session_bounds, trading_days
-from harvest.synthetic import alternative, flows, fundamentals, macro
+from harvest.synthetic import alternative, capital_flow, flows, fundamentals, macro
 from harvest.synthetic.microstructure import (
     FUTURES_LEVELS,
     US_STOCK_LEVELS,
@@ -121,6 +121,7 @@ class SyntheticSource:
             c.INTRADAY_BARS.name: lambda syms: self._per_symbol(syms, self._intraday),
             c.ORDER_BOOK.name: lambda syms: self._per_symbol(syms, self._book),
             c.TICKS.name: lambda syms: self._per_symbol(syms, self._ticks),
+            c.CAPITAL_FLOW.name: lambda syms: self._per_symbol(syms, self._capital_flow),
             c.FINANCIAL_STATEMENTS.name: lambda syms: self._statements,
             c.EARNINGS.name: lambda syms: self._earnings,
             c.INSIDER_TRANSACTIONS.name: lambda syms: self._known(
@@ -359,6 +360,16 @@ class SyntheticSource:
         return ticks_from_bars(
             self._depth_minutes(symbol), spec.tick_size, self._rng("ticks", symbol)
         )
+
+    def _capital_flow(self, symbol: str) -> pd.DataFrame:
+        spec = self.by_symbol[symbol]
+        if spec.asset_class != "equity":  # moomoo has capital flow for stocks and funds only
+            return pd.DataFrame()
+        minute = self._bars(symbol)[1]
+        if minute.empty:
+            return minute
+        sessions = self._sessions(symbol).loc[symbol]
+        return capital_flow.flow_rows(capital_flow.minute_flows(minute), sessions["close"])
 
     def _book(self, symbol: str) -> pd.DataFrame:
         spec = self.by_symbol[symbol]

@@ -84,9 +84,68 @@ def test_quotes_need_a_subscription(quote):
 
 def test_unknown_protocols_are_refused_at_once(quote):
     start = time.monotonic()
-    ret, msg = quote.get_capital_flow("US.AAPL")
-    assert ret != 0 and "Unknown protocol ID 3211" in msg
+    ret, msg = quote.get_rehab("US.AAPL")  # Qot_RequestRehab, which the simulator does not speak
+    assert ret != 0 and "Unknown protocol ID 3105" in msg
     assert time.monotonic() - start < 2.0  # not the SDK's 12 s timeout
+
+
+def test_owner_plates_name_the_sector_and_the_industry(sim, quote):
+    ret, plates = quote.get_owner_plate(["US.AAPL", "US.JPM", "US.MSFT"])
+    assert ret == 0, plates
+    for code, group in plates.groupby("code"):
+        spec = sim.market.spec(code)
+        kinds = dict(zip(group["plate_type"], group["plate_name"], strict=True))
+        assert kinds == {"INDUSTRY": spec.sector, "CONCEPT": spec.industry}
+        assert set(group["name"]) == {spec.name}
+    # One plate code per name, whichever stock is asked about (AAPL and MSFT share a sector).
+    industry = plates[plates["plate_type"] == "INDUSTRY"].drop_duplicates("plate_name")
+    assert industry["plate_code"].is_unique and industry["plate_code"].str.match(r"US\.BK\d+").all()
+    ret, msg = quote.get_owner_plate(["US.AAPL", "US.SPY"])
+    assert ret != 0 and "stocks and indices only" in msg
+
+
+def test_capital_flow_is_the_derivation_cut_at_the_clock(sim, quote):
+    import pandas as pd
+    from moomoo import PeriodType
+
+    from harvest.synthetic.capital_flow import daily_flows, minute_flows
+
+    now = sim.market.clock.now()
+    flows = minute_flows(sim.market.intraday_bars("US.JPM", "1m"))
+    today = flows[flows["session_date"] == flows["session_date"].max()]
+    ret, live = quote.get_capital_flow("US.JPM", period_type=PeriodType.INTRADAY)
+    assert ret == 0, live
+    times = pd.to_datetime(live["capital_flow_item_time"]).dt.tz_localize("America/New_York")
+    assert times.iloc[0] == sim.market.session("US.JPM")[0]  # the open, all zero
+    assert (live.iloc[0][["in_flow", "super_in_flow", "sml_in_flow"]] == 0).all()
+    assert (times <= now).all() and len(live) == len(today) + 1 > 10
+    assert list(times.iloc[1:].dt.tz_convert("UTC")) == list(today["ts"])
+    assert live["in_flow"].iloc[1:].to_numpy() == pytest.approx(today["in_flow"].cumsum())
+    assert live["sml_in_flow"].iloc[1:].to_numpy() == pytest.approx(today["small_in_flow"].cumsum())
+    assert set(live["main_in_flow"]) == {"N/A"}  # moomoo reports main-force flow for days only
+    ret, days = quote.get_capital_flow(
+        "US.JPM", period_type=PeriodType.DAY, start="2026-11-01", end="2026-11-30"
+    )
+    assert ret == 0, days
+    truth = daily_flows(flows)
+    assert list(days["capital_flow_item_time"].str[:10]) == [str(d) for d in truth["session_date"]]
+    assert days["big_in_flow"].to_numpy() == pytest.approx(truth["big_in_flow"].to_numpy())
+    assert days["main_in_flow"].to_numpy() == pytest.approx(truth["main_in_flow"].to_numpy())
+    # Today's item holds the minutes closed so far, nothing after the clock.
+    assert days["in_flow"].iloc[-1] == pytest.approx(today["in_flow"].sum())
+    ret, msg = quote.get_capital_flow("US.ESmain")
+    assert ret != 0 and "stocks, warrants and funds only" in msg
+
+
+def test_the_owner_plate_limit_is_enforced():
+    from execution.opend_sim import OpenDSimulator
+    from harvest.moomoo.connection import quote_context
+
+    with OpenDSimulator(clock_speed=0.0) as limited, quote_context(limited.address) as q:
+        results = [q.get_owner_plate(["US.AAPL"])[0] for _ in range(11)]
+        _, msg = q.get_owner_plate(["US.AAPL"])
+    assert results[:10] == [0] * 10 and results[10] != 0
+    assert "at most 10 get_owner_plate requests per 30 seconds" in msg
 
 
 def test_deal_queries_are_refused_in_paper_with_moomoos_message(sim):

@@ -66,6 +66,49 @@ def test_instruments_and_order_book(sim, source):
     assert book.loc[book["side"] == "ask", "size"].tolist() == [a[1] for a in asks]
 
 
+def test_sectors_come_from_the_industry_plates(sim, source):
+    stocks = ["US.AAPL", "US.JPM", "US.XOM", "US.UNH"]
+    inst = source.fetch(c.INSTRUMENTS, symbols=[*stocks, "US.XLK"]).set_index("symbol")
+    assert [inst.loc[s, "sector"] for s in stocks] == [sim.market.spec(s).sector for s in stocks]
+    assert inst.loc["US.XLK", "sector"] == "Unknown"  # moomoo has no plates for funds
+
+
+def _flow_truth(sim, symbol):
+    from harvest.synthetic.capital_flow import daily_flows, minute_flows
+
+    flows = minute_flows(sim.market.intraday_bars(symbol, "1m"))  # bars closed by the clock
+    return flows, daily_flows(flows).set_index("session_date")
+
+
+def test_capital_flow_lands_per_minute_today_and_per_closed_day(sim, source):
+    before = sim.requests[3211]
+    got = source.fetch(
+        c.CAPITAL_FLOW, symbols=["US.JPM", "US.XLK", "US.ESmain"], start=date(2026, 11, 16)
+    )
+    assert c.check_frame(c.CAPITAL_FLOW, got) == []
+    assert sim.requests[3211] - before == 4  # INTRADAY and DAY per symbol: no paging
+    assert set(got["symbol"]) == {"US.JPM", "US.XLK"}  # futures have no capital flow
+    now = sim.market.clock.now()
+    assert str(got["ts"].dt.tz) == "UTC"
+    assert (got["ts"] <= now).all() and (got["available_at"] <= now).all()
+    for symbol in ("US.JPM", "US.XLK"):
+        flows, days = _flow_truth(sim, symbol)
+        today = flows[flows["session_date"] == sim.market.today]
+        mine = got[(got["symbol"] == symbol) & (got["timeframe"] == "1m")]
+        assert list(mine["ts"]) == list(today["ts"]) and len(mine) >= 30
+        for column in ("in_flow", "super_in_flow", "big_in_flow", "mid_in_flow", "small_in_flow"):
+            assert mine[column].to_numpy() == pytest.approx(today[column].to_numpy()), column
+        whole = got[(got["symbol"] == symbol) & (got["timeframe"] == "1d")]
+        # Today's session is still trading at the clock: no daily row yet.
+        assert list(whole["session_date"]) == [d for d in days.index if d < sim.market.today]
+        truth = days.loc[list(whole["session_date"])]
+        assert whole["in_flow"].to_numpy() == pytest.approx(truth["in_flow"].to_numpy())
+        assert whole["main_in_flow"].to_numpy() == pytest.approx(truth["main_in_flow"].to_numpy())
+        bars = sim.market.daily_bars(symbol)
+        closes = dict(zip(bars["session_date"], bars["ts"], strict=True))
+        assert list(whole["ts"]) == [closes[d] for d in whole["session_date"]]
+
+
 def test_history_quota_is_reported(sim, source):
     quota = source.history_quota()
     assert quota["used"] == len(sim.quota.used) and quota["used"] >= 0
@@ -87,3 +130,35 @@ def test_the_client_limiter_keeps_under_the_simulator_limit():
         )
         assert limited.limits.refused == 0
     assert frame["symbol"].nunique() == 5
+
+
+def test_after_the_close_the_day_lands_and_the_limiter_keeps_under_the_limit():
+    from execution.opend_sim import OpenDSimulator
+    from harvest.moomoo.limits import Limits
+    from harvest.moomoo.source import MoomooSource
+
+    symbols = ["US.JPM", "US.XLK", "US.AAPL"]
+    with OpenDSimulator(
+        clock_speed=0.0,
+        clock_start="2026-11-20 16:30",
+        rate_limits={3211: 3, 3207: 1},
+        rate_window_s=1.0,
+    ) as limited:
+        limits = Limits({"get_capital_flow": 3, "get_owner_plate": 1}, window_s=1.0)
+        src = MoomooSource(limited.address, limits=limits, timeout=5.0)
+        flow = src.fetch(c.CAPITAL_FLOW, symbols=symbols, start=date(2026, 11, 20))
+        inst = [src.fetch(c.INSTRUMENTS, symbols=symbols) for _ in range(2)]
+        # Six flow calls against three a second, two plate calls against one: only waiting
+        # keeps every one of them from being refused.
+        assert limited.requests[3211] == 6 and limited.requests[3207] == 2
+        assert limited.limits.refused == 0
+        for symbol in symbols:
+            flows, days = _flow_truth(limited, symbol)
+            mine = flow[flow["symbol"] == symbol].set_index("timeframe")
+            assert len(mine.loc["1m"]) == len(flows[flows["session_date"] == date(2026, 11, 20)])
+            day = mine.loc["1d"]  # the session has closed: its daily row lands
+            assert day["in_flow"] == pytest.approx(days.loc[date(2026, 11, 20), "in_flow"])
+            assert day["in_flow"] == pytest.approx(mine.loc["1m", "in_flow"].sum())
+    for frame in inst:
+        sectors = dict(zip(frame["symbol"], frame["sector"], strict=True))
+        assert sectors == {"US.JPM": "Financials", "US.XLK": "Unknown", "US.AAPL": "Technology"}

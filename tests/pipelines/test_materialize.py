@@ -70,11 +70,15 @@ def test_rerun_replaces_instead_of_duplicating(harvested):
     assert outcome.success
     after = summary(wh)
     # Priors are kept per run start: the signals of Nov 2.. now cite the re-run's priors, the
-    # earlier days still cite the first run's, so both stay. Everything else is replaced.
-    priors = "analytics.signal_priors"
-    assert before.loc[before["table"] != priors, "rows"].tolist() == (
-        after.loc[after["table"] != priors, "rows"].tolist()
+    # earlier days still cite the first run's, so both stay. Backtests are kept per window
+    # (run_id): the research asset's backtest of Nov 2.. is a new run beside the first one.
+    # Everything else is replaced.
+    kept = before["table"].eq("analytics.signal_priors") | before["table"].str.startswith(
+        "analytics.backtest_"
     )
+    assert before.loc[~kept, "rows"].tolist() == after.loc[~kept.to_numpy(), "rows"].tolist()
+    runs = wh.query("SELECT start_date FROM analytics.backtest_runs")
+    assert sorted({str(d)[:10] for d in runs["start_date"]})[-1] >= "2026-11-02"
     cited = wh.query(
         "SELECT count(*) AS n FROM analytics.signals s LEFT JOIN analytics.signal_priors p "
         "USING (spec_id, priors_version) WHERE p.spec_id IS NULL"

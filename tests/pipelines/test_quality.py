@@ -110,3 +110,14 @@ def test_unbalanced_statement_fails(small_source):
     assert not outcome.passed
     assert "_balance_gap" in outcome.summary()
     assert str(bad.loc[2, "fiscal_period_end"]) in outcome.summary()
+
+
+def test_capital_flow_known_before_its_period_ends_fails(small_source):
+    flow = small_source.fetch(c.CAPITAL_FLOW, symbols=["US.AAPL"], start=small_source.days[-1])
+    assert all(o.passed for o in validate(c.CAPITAL_FLOW, flow))
+    bad = flow.copy()
+    bad.loc[7, "available_at"] = bad.loc[7, "ts"] - pd.Timedelta(seconds=30)
+    outcome = _outcomes(c.CAPITAL_FLOW, bad)["flow_periods"]
+    assert not outcome.passed
+    assert "_known_after_period" in outcome.summary()
+    assert str(bad.loc[7, "ts"].date()) in outcome.summary()

@@ -73,7 +73,13 @@ def _as_dict(
 
 
 def _utc(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    return index.tz_convert("UTC") if index.tz is not None else index.tz_localize("UTC")
+    """Return ``index`` in UTC at nanosecond resolution: every time in the engine is int ns.
+
+    pandas keeps the unit it was given (DuckDB returns microseconds), and ``asi8`` counts in
+    that unit, so the unit is fixed here once for every caller.
+    """
+    utc = index.tz_convert("UTC") if index.tz is not None else index.tz_localize("UTC")
+    return utc.as_unit("ns")
 
 
 def _ffill(a: np.ndarray) -> np.ndarray:

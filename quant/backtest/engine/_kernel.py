@@ -1,7 +1,7 @@
 """Run the event loop compiled (`_nb_loop`) when the configuration is one the twin models.
 
 `run_compiled` packs the panel, the signals and the configuration into arrays, runs
-`_nb_loop.run_loop` and builds the same `EngineResult` the Python loop (`core._Loop`) would.
+`_nb_run.run_bars` and builds the same `EngineResult` the Python loop (`core._Loop`) would.
 It returns None, and `run_engine` runs the Python loop instead, when the configuration
 holds something the twin does not model (a cost, latency, slippage or impact model other
 than the presets, a signal direction outside -1, 0, +1) or when the run meets a case the
@@ -21,7 +21,7 @@ from quant.backtest.engine import _nb_fills as nf
 from quant.backtest.engine import _nb_layout as lay
 from quant.backtest.engine import _nb_trades as nt
 from quant.backtest.engine._kernel_results import build_compiled_result
-from quant.backtest.engine._nb_run import run_loop
+from quant.backtest.engine._nb_run import run_bars
 from quant.backtest.engine.config import EngineConfig, ExitRules, Instrument, Sizing
 from quant.backtest.engine.results import EngineResult
 from quant.backtest.fills import (
@@ -47,24 +47,25 @@ def _real(*xs: object) -> bool:
 
 
 def _costs(c: object) -> tuple[int, list[float], bool] | None:
-    """Return (kind, fields, cap is set) of a preset cost model, None for any other."""
-    t = type(c)
-    if t is NoCosts:
+    """Return (kind, fields, cap is set) of a preset cost model, None for any other.
+
+    The optional cap (``max_pct``, ``platform_max_pct``) is passed as 0.0 when unset.
+    """
+    if type(c) is NoCosts:
         return nf.C_NONE, [], False
-    if t is PerShare:
-        cap = c.max_pct  # type: ignore[attr-defined]
-        vals = [c.rate, c.min_per_order, 0.0 if cap is None else cap]  # type: ignore[attr-defined]
-        return (nf.C_PER_SHARE, vals, cap is not None) if _real(*vals) else None
-    if t is PercentOfNotional:
-        vals = [c.rate, c.min_per_order]  # type: ignore[attr-defined]
-        return (nf.C_PERCENT, vals, False) if _real(*vals) else None
-    if t is MoomooUS:
-        cap = c.platform_max_pct  # type: ignore[attr-defined]
-        vals = [c.commission_per_order, c.platform_per_share, c.platform_min,  # type: ignore[attr-defined]
-                0.0 if cap is None else cap, c.sec_rate, c.sec_min, c.taf_per_share,  # type: ignore[attr-defined]
-                c.taf_min, c.taf_max, c.cat_per_share]  # type: ignore[attr-defined]
-        return (nf.C_MOOMOO, vals, cap is not None) if _real(*vals) else None
-    return None
+    if isinstance(c, PerShare) and type(c) is PerShare:
+        kind, cap = nf.C_PER_SHARE, c.max_pct
+        vals = [c.rate, c.min_per_order, 0.0 if cap is None else cap]
+    elif isinstance(c, PercentOfNotional) and type(c) is PercentOfNotional:
+        kind, cap, vals = nf.C_PERCENT, None, [c.rate, c.min_per_order]
+    elif isinstance(c, MoomooUS) and type(c) is MoomooUS:
+        kind, cap = nf.C_MOOMOO, c.platform_max_pct
+        vals = [c.commission_per_order, c.platform_per_share, c.platform_min,
+                0.0 if cap is None else cap, c.sec_rate, c.sec_min, c.taf_per_share,
+                c.taf_min, c.taf_max, c.cat_per_share]
+    else:
+        return None
+    return (kind, vals, cap is not None) if _real(*vals) else None
 
 
 def _fill_params(fill: FillConfig, fv: np.ndarray, iv: np.ndarray) -> bool:
@@ -147,6 +148,15 @@ def _minutes(
             np.ascontiguousarray(np.concatenate(rows), dtype=np.float64))
 
 
+def _room(rows: np.ndarray, need: int) -> np.ndarray:
+    """Return ``rows``, or a copy with room for ``need`` rows (at least twice as many)."""
+    if need <= len(rows):
+        return rows
+    grown = np.zeros((max(2 * len(rows), int(need)), *rows.shape[1:]), dtype=rows.dtype)
+    grown[:len(rows)] = rows
+    return grown
+
+
 def run_compiled(
     panel: _inputs.Panel,
     sig: _inputs.SignalArrays,
@@ -178,15 +188,27 @@ def run_compiled(
                     panel.session_end.astype(np.int64)])
     m_end, m_data = _minutes(minute_bars, panel.symbols, iv)
     entries = int(np.count_nonzero(known))
-    orders = np.zeros(3 * entries + 16, nf.ORDER_DTYPE)
+    # Room for every entry the signals can make, plus one bar's headroom (see run_bars).
+    orders = np.zeros(3 * entries + 6 * k + 16, nf.ORDER_DTYPE)
+    trades = np.zeros(entries + k + 1, nt.TRADE_DTYPE)
+    fills = np.zeros(2 * len(orders), nf.FILL_DTYPE)
+    refusals = np.zeros((2 * entries + 2 * k + 1, 5), np.int64)
+    equity, positions = np.empty(n), np.zeros((n, k))
+    rng = np.random.default_rng(config.seed)
+    t = 0
     try:
-        out = run_loop(panel.block, sg, tim, m_end, m_data, fv, iv,
-                       np.random.default_rng(config.seed), orders,
-                       np.zeros(entries + 1, nt.TRADE_DTYPE),
-                       np.zeros(2 * len(orders), nf.FILL_DTYPE),
-                       np.zeros((2 * entries + 1, 5), np.int64))
+        while t < n and not iv[lay.STATUS]:  # room for the next bar, then run until full
+            live = int(iv[lay.N_LIVE])
+            orders = _room(orders, iv[lay.N_ORDERS] + 4 * live + 2 * k)
+            fills = _room(fills, iv[lay.N_FILLS] + 2 * live + 1)
+            trades = _room(trades, iv[lay.N_TRADES] + k)
+            refusals = _room(refusals, iv[lay.N_REFUSALS] + 2 * k)
+            buf = np.empty((2, max(len(orders), len(trades))), np.int64)
+            t = run_bars(t, panel.block, sg, tim, m_end, m_data, orders, trades, fills,
+                         refusals, fv, iv, buf, rng, equity, positions)
     except (ArithmeticError, ValueError):  # Python raises its own error, or copes
         return None
+    out = (equity, positions, orders, trades, fills, refusals)
     if iv[lay.STATUS] != lay.OK:
         return None
     try:

@@ -64,6 +64,11 @@ def _names(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return table[codes]
 
 
+def _pick(mask: np.ndarray, yes: str, no: str) -> np.ndarray:
+    """Return an object array holding ``yes`` where ``mask`` and ``no`` elsewhere."""
+    return np.array([no, yes], dtype=object)[mask.astype(np.intp)]
+
+
 def _ids(prefix: str, width: int, count: int) -> np.ndarray:
     """Return ``f"{prefix}{i:0{width}d}"`` for i in 1..count, as Python strings."""
     v = np.arange(1, count + 1, dtype=np.int64)
@@ -129,7 +134,7 @@ def _fills_frame(fills: np.ndarray, orders: np.ndarray, symbols: np.ndarray, oid
         "purpose": _PURPOSES[of["purpose"]], "symbol": symbols[of["col"]],
         "side": _names(_SIDE_NAMES, of["side"]), "ts": _utc(fills["ts"]), "qty": fills["qty"],
         "price": fills["price"], "reference_price": fills["reference"],
-        "liquidity": np.where(fills["taker"] != 0, "taker", "maker").astype(object),
+        "liquidity": _pick(fills["taker"] != 0, "taker", "maker"),
         "commission": fills["commission"], "fees": fills["fees"],
         "slippage": fills["slippage"], "impact": fills["impact"], "latency": fills["latency"],
     }, columns=cols)
@@ -171,7 +176,7 @@ def _trade_frames(
     exit_value = x["exit_notional"] + np.abs(x["qty"]) * last_close[x["col"]]
     pnl = d * (exit_value - eq_) - x["costs"]
     entry_price = eq_ / qty
-    reasons = np.where(open_, END_OF_DATA, _PURPOSES[x["exit_reason"]]).astype(object)
+    reasons = np.where(open_, END_OF_DATA, _PURPOSES[x["exit_reason"]])
     entry_time, exit_time = index[x["entry_bar"]], index[exit_bar]
     ids = tid[idx]
     sym = symbols[x["col"]]
@@ -201,11 +206,10 @@ def _trade_frames(
         "trade_id": ids,
         "strategy_instance_id": _signal_text(sig, "strategy_instance_id", t, j,
                                              config.strategy_instance_id),
-        "instrument": sym, "side": np.where(d > 0, "buy", "sell").astype(object),
+        "instrument": sym, "side": _pick(d > 0, "buy", "sell"),
         "quantity": qty, "entry_price": entry_price, "entry_timestamp": _utc(x["entry_ns"]),
-        "entry_order_type": np.where(x["is_limit"] != 0, "limit", "market").astype(object),
-        "entry_fill_quality": np.where(qty >= x["planned_qty"], "full", "partial")
-        .astype(object),
+        "entry_order_type": _pick(x["is_limit"] != 0, "limit", "market"),
+        "entry_fill_quality": _pick(qty >= x["planned_qty"], "full", "partial"),
         "exit_price": exit_value / qty, "exit_timestamp": exit_ts, "exit_reason": reasons,
         "initial_risk": initial_risk, "r_multiple": r_multiple,
         "drawdown_contribution": drawdown,
@@ -250,7 +254,7 @@ def build_compiled_result(
     panel: Panel, sig: SignalArrays, config: EngineConfig, out: tuple[Any, ...],
     fv: np.ndarray, iv: np.ndarray,
 ) -> EngineResult:
-    """Return the `EngineResult` of a compiled run (`_nb_run.run_loop`'s output and state)."""
+    """Return the `EngineResult` of a compiled run (`_nb_run.run_bars`'s arrays and state)."""
     equity, positions, orders, trades, fills, refusals = out
     orders, trades = orders[:iv[lay.N_ORDERS]], trades[:iv[lay.N_TRADES]]
     fills, refusals = fills[:iv[lay.N_FILLS]], refusals[:iv[lay.N_REFUSALS]]

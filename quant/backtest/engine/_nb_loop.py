@@ -1,10 +1,9 @@
 """Numba twin of the event loop `core._Loop`: the same bar steps, in the same order.
 
-`run_loop` walks the bars once, matching orders with `_nb_fills`, keeping trades with
-`_nb_trades` and orders with `_nb_orders`; each helper names the `_Loop` method it repeats.
-The state is laid out as `_nb_layout` describes. Orders, trades, fills and refusals are
-appended to arrays that `run_loop` grows between calls of `_bars`, which stops at a bar that
-could overflow them.
+`_nb_run.run_bars` walks the bars, matching orders with `_nb_fills`, keeping trades with
+`_nb_trades` and orders with `_nb_orders`; each helper here names the `_Loop` method it
+repeats. The state is laid out as `_nb_layout` describes. Orders, trades, fills and
+refusals are appended to arrays the caller grows between calls of `run_bars`.
 """
 
 from __future__ import annotations

@@ -31,18 +31,6 @@ ENTRY = 0  # order purpose; exits carry their exit-reason code
 
 
 @njit(cache=True, error_model="numpy")
-def grow(arr: np.ndarray, need: int) -> np.ndarray:
-    """Return ``arr``, or a copy with room for ``need`` rows (at least doubled)."""
-    if need <= arr.shape[0]:
-        return arr
-    shape = (max(2 * arr.shape[0], need),) + arr.shape[1:]  # noqa: RUF005 (numba)
-    new = np.empty(shape, dtype=arr.dtype)
-    for i in range(arr.shape[0]):
-        new[i] = arr[i]
-    return new
-
-
-@njit(cache=True, error_model="numpy")
 def new_order(orders: np.ndarray, iv: np.ndarray, trade: int, purpose: int, col: int,
               side: int, otype: int, tif: int, qty: int, decision_time: int, limit: float,
               stop: float, decision_price: float) -> int:

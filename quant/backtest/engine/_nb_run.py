@@ -1,9 +1,9 @@
-"""The compiled event loop's driver: one bar after another, as `core._Loop.run`.
+"""The compiled event loop: one bar after another, as `core._Loop.run`.
 
-`run_loop` owns the growing arrays (orders, trades, fills, refusals) and calls `_bars`,
-which walks bars until the end, a status, or a bar that could overflow an array; the arrays
-are then grown and `_bars` resumes at that bar. Inside `_bars` every array is a `borrowed`
-view: nothing is reference-counted on the hot path.
+`run_bars` walks bars until the end, a status, or a bar that could overflow one of the
+growing arrays (orders, trades, fills, refusals); the caller (`_kernel.run_compiled`) then
+grows them and calls it again from that bar. Inside, every array is a `borrowed` view:
+nothing is reference-counted on the hot path.
 """
 
 from __future__ import annotations
@@ -45,20 +45,20 @@ from quant.backtest.engine._nb_layout import (
     ic,
 )
 from quant.backtest.engine._nb_loop import _any_hit, _brackets, _expire, _match, _signals
-from quant.backtest.engine._nb_orders import exit_trade, grow
+from quant.backtest.engine._nb_orders import exit_trade
 
-# numba's cache checks only this file's stamp, yet `_bars` compiles in the code of the
-# modules below: editing them must edit this file too, or a stale `_bars` is loaded. A test
+# numba's cache checks only this file's stamp, yet `run_bars` compiles in the code of the
+# modules below: editing them must edit this file too, or a stale `run_bars` is loaded. A test
 # recomputes the digest (test_engine_kernel_fills.py) and says what to set it to.
 KERNEL_SOURCES = ("_nb_layout.py", "_nb_fills.py", "_nb_trades.py", "_nb_orders.py", "_nb_loop.py")
-SOURCES_DIGEST = "c77779397b8a97d2"
+SOURCES_DIGEST = "58a6691d387a4ef4"
 
 
 @njit(cache=True, error_model="numpy")
-def _bars(t0: int, mkt: np.ndarray, sg: np.ndarray, tim: np.ndarray, m_end: np.ndarray,
-          m_data: np.ndarray, orders: np.ndarray, tr: np.ndarray, fills: np.ndarray,
-          refusals: np.ndarray, fv: np.ndarray, iv: np.ndarray, buf: np.ndarray,
-          rng: np.random.Generator, equity: np.ndarray, positions: np.ndarray) -> int:
+def run_bars(t0: int, mkt: np.ndarray, sg: np.ndarray, tim: np.ndarray, m_end: np.ndarray,
+             m_data: np.ndarray, orders: np.ndarray, tr: np.ndarray, fills: np.ndarray,
+             refusals: np.ndarray, fv: np.ndarray, iv: np.ndarray, buf: np.ndarray,
+             rng: np.random.Generator, equity: np.ndarray, positions: np.ndarray) -> int:
     """Run bars from ``t0`` until the end, a status, or arrays too small; return the next bar."""
     mkt, sg, tim, m_end, m_data = (borrowed(mkt), borrowed(sg), borrowed(tim),
                                    borrowed(m_end), borrowed(m_data))
@@ -146,29 +146,3 @@ def _bars(t0: int, mkt: np.ndarray, sg: np.ndarray, tim: np.ndarray, m_end: np.n
         if iv[STATUS]:
             return n
     return n
-
-
-@njit(cache=True, error_model="numpy")
-def run_loop(mkt: np.ndarray, sg: np.ndarray, tim: np.ndarray, m_end: np.ndarray,
-             m_data: np.ndarray, fv: np.ndarray, iv: np.ndarray, rng: np.random.Generator,
-             orders: np.ndarray, tr: np.ndarray, fills: np.ndarray,
-             refusals: np.ndarray) -> tuple:
-    """Run the event loop over all bars (`core._Loop.run`); ``fv`` and ``iv`` are updated.
-
-    Returns ``(equity, positions, orders, trades, fills, refusals)``; the counts and the
-    status are in ``iv``.
-    """
-    n, k = mkt.shape[1], iv[I_K]
-    equity = np.empty(n)
-    positions = np.zeros((n, k))
-    t = 0
-    while t < n and not iv[STATUS]:
-        live = iv[N_LIVE]
-        orders = grow(orders, iv[N_ORDERS] + 4 * live + 2 * k)
-        fills = grow(fills, iv[N_FILLS] + 2 * live + 1)
-        tr = grow(tr, iv[N_TRADES] + k)
-        refusals = grow(refusals, iv[N_REFUSALS] + 2 * k)
-        buf = np.empty((2, max(orders.shape[0], tr.shape[0])), np.int64)
-        t = _bars(t, mkt, sg, tim, m_end, m_data, orders, tr, fills, refusals, fv, iv, buf,
-                  rng, equity, positions)
-    return equity, positions, orders, tr, fills, refusals

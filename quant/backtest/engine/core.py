@@ -19,6 +19,11 @@ then, at the close:
    get the fill model's latency, so they can fill only in a later bar.
 
 Nothing reads a bar after ``t`` while processing ``t``.
+
+`run_engine` runs the numba twin of this loop (`_kernel`, `_nb_*`) when the configuration
+uses only what the twin models (the cost presets, the latency, slippage and impact models,
+signals of -1, 0, +1); it computes the same results bit for bit
+(tests/quant/backtest/engine/test_engine_kernel_parity.py). Anything else runs `_Loop`.
 """
 
 from __future__ import annotations

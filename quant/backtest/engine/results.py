@@ -57,7 +57,9 @@ class EngineResult:
     refusals
         Entries refused or cut (buying power, max risk, rejected by the fill model).
     order_objects, fill_objects
-        The fill model's own records, for :mod:`quant.backtest.attribution`.
+        The fill model's own records, for :mod:`quant.backtest.attribution`. A compiled run
+        builds them on first access (a Python object per order and fill costs more than the
+        run itself on a large backtest).
     """
 
     equity: pd.Series

@@ -93,3 +93,19 @@ def test_panel_of_a_wide_universe_with_gaps_and_a_missing_field():
     wide.loc[wide.index[10:30], ("Close", "S3")] = np.nan  # a symbol with a hole
     wide = wide.drop(columns=[("Volume", "S5")])  # and one without volume
     _check(wide, EngineConfig())
+
+
+def test_bars_in_microseconds_trade_like_bars_in_nanoseconds(daily, config, signal):
+    # DuckDB hands pandas microsecond timestamps; the engine's times are int nanoseconds.
+    from quant.backtest.engine import run_engine
+
+    rows = [(100, 101, 99, 100), (100, 102, 99, 101), (101, 103, 100, 102), (102, 104, 101, 103)]
+    bars = daily(rows)
+    micro = bars.set_axis(bars.index.as_unit("us"))
+    fill = config()
+    a = run_engine({"X": bars}, signal(bars, 0), fill)
+    b = run_engine({"X": micro}, signal(micro, 0), fill)
+    assert len(a.fills) == len(b.fills) == 1
+    assert a.fills["ts"].tolist() == b.fills["ts"].tolist()
+    assert pd.Timestamp(b.fills["ts"].iloc[0]).year == 2024  # not 1970
+    assert a.equity.tolist() == b.equity.tolist()

@@ -21,6 +21,16 @@ from pipelines.resources import SourceResource, WarehouseResource
 from warehouse import Scope
 
 WAREHOUSE_POOL = "warehouse"  # DuckDB has one writer: every writing step shares one slot
+# What a strategy evaluation reads (research.data.load_strategy_data): the signals and the
+# research backtests depend on the same assets.
+STRATEGY_INPUTS = (
+    dg.AssetKey(["level4_technical", "daily_bars"]),
+    dg.AssetKey(["level4_technical", "intraday_bars"]),
+    dg.AssetKey(["level3_fundamentals", "fundamental_scores"]),
+    dg.AssetKey(["level3_fundamentals", "earnings"]),
+    dg.AssetKey(["level1_macro", "macro_series"]),
+    dg.AssetKey(["signals", "regimes"]),
+)
 
 
 def partition_dates(context: AssetExecutionContext) -> tuple[date | None, date | None]:

@@ -25,7 +25,6 @@ from quant.risk import RiskLimits
 from strategies.library import registered_strategies
 from strategies.spec import StrategySpec, load_strategy
 from warehouse import Warehouse
-from warehouse.fundamentals import fundamental_scores_as_of
 from warehouse.market import risk_market, since_entry, volatility
 from warehouse.trading import TradingJournal, snapshot
 
@@ -62,11 +61,26 @@ def load_signals(wh: Warehouse, session: date, now: datetime) -> pd.DataFrame:
         [first, session, now],
     )
     frame["fundamental_score"] = float("nan")
-    if "marts.fundamental_scores" in wh.tables() and not frame.empty:
-        scores = fundamental_scores_as_of(wh, now, symbols=frame["symbol"].unique().tolist())
-        by_symbol = dict(zip(scores["symbol"], scores["composite_value"], strict=True))
-        frame["fundamental_score"] = frame["symbol"].map(by_symbol).astype(float)
-    return frame
+    if "marts.fundamental_scores" not in wh.tables() or frame.empty:
+        return frame
+    scores = wh.query(
+        "SELECT symbol, available_at, composite_value FROM marts.fundamental_scores "
+        "WHERE basis = 'ttm' AND available_at <= ? AND symbol IN (SELECT unnest(?::VARCHAR[])) "
+        "ORDER BY available_at",
+        [now, frame["symbol"].unique().tolist()],
+    )
+    if scores.empty:
+        return frame
+    # As of each signal's own decision time, never a score filed after it.
+    ordered = frame.drop(columns="fundamental_score").sort_values("ts", kind="stable")
+    ordered["ts"] = pd.to_datetime(ordered["ts"], utc=True).dt.as_unit("ns")
+    scores["available_at"] = pd.to_datetime(scores["available_at"], utc=True).dt.as_unit("ns")
+    merged = pd.merge_asof(
+        ordered, scores, left_on="ts", right_on="available_at", by="symbol"
+    ).rename(columns={"composite_value": "fundamental_score"})
+    return merged.drop(columns="available_at_y", errors="ignore").rename(
+        columns={"available_at_x": "available_at"}
+    )
 
 
 def latest_session(wh: Warehouse) -> date | None:
@@ -82,9 +96,7 @@ def _specs() -> dict[str, StrategySpec]:
     return {s.spec_id: s for s in specs}
 
 
-def execute(
-    wh: Warehouse, broker_res: BrokerResource, config: ExecutionConfig, log=None
-) -> CycleReport:
+def execute(wh: Warehouse, broker_res: BrokerResource, config: ExecutionConfig) -> CycleReport:
     """Run one cycle with the configured broker and return its report."""
     with wh.held():
         return _execute(wh, broker_res, config)

@@ -15,7 +15,7 @@ import dagster as dg
 import pandas as pd
 from dagster import AssetExecutionContext
 
-from assets._harvest import WAREHOUSE_POOL
+from assets._harvest import STRATEGY_INPUTS, WAREHOUSE_POOL
 from pipelines.resources import SourceResource, WarehouseResource
 from research.backtest import BacktestError, backtest_strategy
 from research.data import load_instruments, load_market_closes, load_strategy_data
@@ -57,15 +57,7 @@ def _window(context: AssetExecutionContext, wh: Warehouse) -> tuple[date, date]:
     key=dg.AssetKey([GROUP, "backtests"]),
     group_name=GROUP,
     description=BACKTEST_RUNS.doc,
-    deps=[
-        dg.AssetKey(["level4_technical", "daily_bars"]),
-        dg.AssetKey(["level4_technical", "intraday_bars"]),
-        dg.AssetKey(["level3_fundamentals", "fundamental_scores"]),
-        dg.AssetKey(["level3_fundamentals", "earnings"]),
-        dg.AssetKey(["level1_macro", "macro_series"]),
-        dg.AssetKey(["signals", "regimes"]),
-        dg.AssetKey(["signals", "signals"]),
-    ],
+    deps=[*STRATEGY_INPUTS, dg.AssetKey(["signals", "signals"])],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python", "plotly"},
     metadata={"table": BACKTEST_RUNS.qualified, "grain": ", ".join(BACKTEST_RUNS.key)},

@@ -16,7 +16,7 @@ import dagster as dg
 import pandas as pd
 from dagster import AssetExecutionContext
 
-from assets._harvest import WAREHOUSE_POOL, partition_dates
+from assets._harvest import STRATEGY_INPUTS, WAREHOUSE_POOL, partition_dates
 from harvest.contracts import conform
 from pipelines.partitions import trading_days
 from pipelines.resources import SourceResource, WarehouseResource
@@ -75,14 +75,7 @@ def _months(start: date, end: date) -> list[tuple[date, date]]:
     description=SIGNALS.doc,
     partitions_def=trading_days,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[
-        dg.AssetKey(["level4_technical", "daily_bars"]),
-        dg.AssetKey(["level4_technical", "intraday_bars"]),
-        dg.AssetKey(["level3_fundamentals", "fundamental_scores"]),
-        dg.AssetKey(["level3_fundamentals", "earnings"]),
-        dg.AssetKey(["level1_macro", "macro_series"]),
-        dg.AssetKey([GROUP, "regimes"]),
-    ],
+    deps=list(STRATEGY_INPUTS),
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "python"},
     metadata={"table": SIGNALS.qualified, "grain": ", ".join(SIGNALS.key)},

@@ -16,20 +16,13 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from research import _figures as figs
-from research.report import format_value
+from research.report import REPORT_CSS, format_value
 from research.walkforward import StrategyWalkForward
 
 __all__ = ["render_walk_forward_report", "short_names", "window_table", "write_walk_forward_report"]
 
 
-_CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222}
-h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px}
-.meta{color:#555;font-size:13px}table{border-collapse:collapse;font-size:13px}
-td,th{border-bottom:1px solid #e5e5e5;padding:3px 10px;text-align:right}
-th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}
-.grid{display:flex;flex-wrap:wrap;gap:24px}
-"""
+
 _STATS = [
     ("start", "Start"), ("end", "End"), ("equity_final", "Equity final"),
     ("return_pct", "Return %"), ("return_ann_pct", "Return (ann.) %"),
@@ -138,7 +131,7 @@ def render_walk_forward_report(wf: StrategyWalkForward) -> str:
     ])
     title = html.escape(f"{spec.strategy_meta.name} walk-forward {wf.start}..{wf.end}")
     return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{title}</title>"
-            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script>"
+            f"<style>{REPORT_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script>"
             f"</head><body>\n{body}\n</body></html>\n")
 
 

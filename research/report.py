@@ -41,7 +41,7 @@ _STATS = [
     ("expectancy_pct", "Expectancy %"), ("sqn", "SQN"), ("commissions", "Commissions"),
     ("exposure_pct", "Exposure %"),
 ]
-_CSS = """
+REPORT_CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222}
 h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px}
 .meta{color:#555;font-size:13px}table{border-collapse:collapse;font-size:13px}
@@ -164,7 +164,7 @@ def render_report(
     ])
     title = html.escape(f"{spec.strategy_meta.name} backtest {result.start}..{result.end}")
     return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{title}</title>"
-            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script>"
+            f"<style>{REPORT_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script>"
             f"</head><body>\n{body}\n</body></html>\n")
 
 

@@ -197,14 +197,24 @@ def window(tables: dict[str, pd.DataFrame], days: int) -> tuple[pd.Timestamp, pd
 
 def run_template(
     spec: StrategySpec, data: StrategyData, start: pd.Timestamp, end: pd.Timestamp
-) -> tuple[float, float, int]:
-    """Return (priors s, evaluate s, signals) of one template."""
+) -> tuple[float, float, int, float]:
+    """Return (priors s, evaluate s, signals, refresh s) of one template.
+
+    ``evaluate s`` follows the priors fit on the same data, so it reuses the indicator
+    evidence the fit computed. ``refresh s`` is an intraday refresh as the signals asset runs
+    it: the day's priors are read back from storage, the data is loaded fresh, and the
+    evaluation computes its evidence itself.
+    """
     t0 = time.perf_counter()
     priors = fit_strategy_priors(spec, data, start)
     t1 = time.perf_counter()
     found = evaluate_strategy(spec, data, priors, start=start, end=end)
     t2 = time.perf_counter()
-    return t1 - t0, t2 - t1, len(found)
+    fresh = replace(data)  # a new StrategyData: no evidence cached (its split is untimed)
+    t3 = time.perf_counter()
+    evaluate_strategy(spec, fresh, priors, start=start, end=end)
+    t4 = time.perf_counter()
+    return t1 - t0, t2 - t1, len(found), t4 - t3
 
 
 def main() -> None:
@@ -246,8 +256,11 @@ def main() -> None:
         runs = [run_template(spec, data, start, end) for _ in range(args.repeats)]
         priors_s = statistics.median(r[0] for r in runs)
         eval_s = statistics.median(r[1] for r in runs)
+        refresh_s = statistics.median(r[3] for r in runs)
         evaluated = len(_universe(spec, data))
-        rows.append((name, spec.primary_timeframe(), evaluated, runs[0][2], priors_s, eval_s))
+        rows.append(
+            (name, spec.primary_timeframe(), evaluated, runs[0][2], priors_s, eval_s, refresh_s)
+        )
 
     n_stocks = int((data.instruments["instrument_type"] == "stock").sum())
     n_other = len(data.instruments) - n_stocks
@@ -262,23 +275,29 @@ def main() -> None:
         f"{end:%Y-%m-%d %H:%M} UTC; median of {args.repeats} run(s) after a first call\n"
     )
     print(
-        "| template | primary tf | symbols evaluated | signals | priors s | evaluate s | total s |"
+        "| template | primary tf | symbols evaluated | signals | priors s | evaluate s | "
+        "priors + evaluate s | intraday refresh s |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for name, tf, evaluated, signals, priors_s, eval_s in rows:
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, tf, evaluated, signals, priors_s, eval_s, refresh_s in rows:
         print(
             f"| {name} | {tf} | {evaluated} | {signals} | {priors_s:.2f} | {eval_s:.2f} | "
-            f"{priors_s + eval_s:.2f} |"
+            f"{priors_s + eval_s:.2f} | {refresh_s:.2f} |"
         )
     tot_p = sum(r[4] for r in rows)
     tot_e = sum(r[5] for r in rows)
+    tot_r = sum(r[6] for r in rows)
     tot_sig = sum(r[3] for r in rows)
-    print(f"| **total** | | | {tot_sig} | {tot_p:.2f} | {tot_e:.2f} | {tot_p + tot_e:.2f} |")
+    print(
+        f"| **total** | | | {tot_sig} | {tot_p:.2f} | {tot_e:.2f} | {tot_p + tot_e:.2f} | "
+        f"{tot_r:.2f} |"
+    )
     print()
     print(
-        f"- target < {TARGET_S:.0f} s: evaluate alone {tot_e:.2f} s = {tot_e / TARGET_S:.2f}x the "
-        f"target ({'met' if tot_e < TARGET_S else 'MISSED'}); priors + evaluate "
-        f"{tot_p + tot_e:.2f} s = {(tot_p + tot_e) / TARGET_S:.2f}x "
+        f"- target < {TARGET_S:.0f} s for the day's evaluation: intraday refresh (priors stored "
+        f"once a day, evidence computed afresh) {tot_r:.2f} s = {tot_r / TARGET_S:.2f}x the "
+        f"target ({'met' if tot_r < TARGET_S else 'MISSED'}); the day's first run, which also "
+        f"fits the priors, {tot_p + tot_e:.2f} s = {(tot_p + tot_e) / TARGET_S:.2f}x "
         f"({'met' if tot_p + tot_e < TARGET_S else 'MISSED'})"
     )
     print(
@@ -297,7 +316,7 @@ def main() -> None:
     small = subset(data, args.profile_symbols)
     prof = cProfile.Profile()
     prof.enable()
-    p_s, e_s, _ = run_template(specs[name], small, start, end)
+    p_s, e_s, _, _ = run_template(specs[name], small, start, end)
     prof.disable()
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(15)

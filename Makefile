@@ -46,6 +46,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/harvest.py
 	$(BIN)/python benchmarks/indicators.py
 	$(BIN)/python benchmarks/backtest.py
+	$(BIN)/python benchmarks/signals.py
+	$(BIN)/python benchmarks/execution.py
 
 clean:
 	rm -rf .drilldown

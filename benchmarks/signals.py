@@ -198,23 +198,45 @@ def window(tables: dict[str, pd.DataFrame], days: int) -> tuple[pd.Timestamp, pd
 def run_template(
     spec: StrategySpec, data: StrategyData, start: pd.Timestamp, end: pd.Timestamp
 ) -> tuple[float, float, int, float]:
-    """Return (priors s, evaluate s, signals, refresh s) of one template.
+    """Return (priors s, evaluate s, signals, refresh s) of one template, each on a fresh load.
 
-    ``evaluate s`` follows the priors fit on the same data, so it reuses the indicator
-    evidence the fit computed. ``refresh s`` is an intraday refresh as the signals asset runs
-    it: the day's priors are read back from storage, the data is loaded fresh, and the
-    evaluation computes its evidence itself.
+    ``priors s`` and ``evaluate s`` are the day's first run (the evaluation reuses the
+    indicator evidence the fit computed); ``refresh s`` is a later run of the day: the priors
+    read back from storage, the evidence computed by the evaluation itself.
     """
+    first = replace(data)  # a new StrategyData: nothing cached (its split is untimed)
     t0 = time.perf_counter()
-    priors = fit_strategy_priors(spec, data, start)
+    priors = fit_strategy_priors(spec, first, start)
     t1 = time.perf_counter()
-    found = evaluate_strategy(spec, data, priors, start=start, end=end)
+    found = evaluate_strategy(spec, first, priors, start=start, end=end)
     t2 = time.perf_counter()
-    fresh = replace(data)  # a new StrategyData: no evidence cached (its split is untimed)
+    later = replace(data)
     t3 = time.perf_counter()
-    evaluate_strategy(spec, fresh, priors, start=start, end=end)
+    evaluate_strategy(spec, later, priors, start=start, end=end)
     t4 = time.perf_counter()
     return t1 - t0, t2 - t1, len(found), t4 - t3
+
+
+def run_all(
+    specs: dict[str, StrategySpec],
+    data: StrategyData,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    priors: dict | None = None,
+) -> tuple[float, dict]:
+    """Return the seconds for every template on one fresh load, as the signals asset runs.
+
+    Without ``priors`` each template's priors are fitted first (the day's first run); with
+    them, only evaluated (a refresh). Templates share the load and the indicator work they
+    have in common.
+    """
+    fresh = replace(data)
+    t0 = time.perf_counter()
+    fitted = {}
+    for name, spec in specs.items():
+        fitted[name] = priors[name] if priors else fit_strategy_priors(spec, fresh, start)
+        evaluate_strategy(spec, fresh, fitted[name], start=start, end=end)
+    return time.perf_counter() - t0, fitted
 
 
 def main() -> None:
@@ -252,6 +274,12 @@ def main() -> None:
         first_call[name] = time.perf_counter() - t0
 
     rows = []
+    firsts, refreshes = [], []
+    for _ in range(args.repeats):
+        first_s, priors = run_all(specs, data, start, end)
+        firsts.append(first_s)
+        refreshes.append(run_all(specs, data, start, end, priors)[0])
+    first_all, refresh_all = statistics.median(firsts), statistics.median(refreshes)
     for name, spec in specs.items():
         runs = [run_template(spec, data, start, end) for _ in range(args.repeats)]
         priors_s = statistics.median(r[0] for r in runs)
@@ -294,11 +322,12 @@ def main() -> None:
     )
     print()
     print(
-        f"- target < {TARGET_S:.0f} s for the day's evaluation: intraday refresh (priors stored "
-        f"once a day, evidence computed afresh) {tot_r:.2f} s = {tot_r / TARGET_S:.2f}x the "
-        f"target ({'met' if tot_r < TARGET_S else 'MISSED'}); the day's first run, which also "
-        f"fits the priors, {tot_p + tot_e:.2f} s = {(tot_p + tot_e) / TARGET_S:.2f}x "
-        f"({'met' if tot_p + tot_e < TARGET_S else 'MISSED'})"
+        f"- all {len(specs)} templates on one load, as the signals asset runs them: an intraday "
+        f"refresh (priors stored once a day) {refresh_all:.2f} s = "
+        f"{refresh_all / TARGET_S:.2f}x the {TARGET_S:.0f} s target "
+        f"({'met' if refresh_all < TARGET_S else 'MISSED'}); the day's first run, fitting the "
+        f"priors too, {first_all:.2f} s = {first_all / TARGET_S:.2f}x "
+        f"({'met' if first_all < TARGET_S else 'MISSED'})"
     )
     print(
         f"- data {'loaded from the parquet cache' if cached else 'built and cached'} in "

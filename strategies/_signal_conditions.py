@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 import quant.indicators as qi
-from quant.indicators.spec import compute_wide
+from quant.indicators.spec import compute_columns
 from quant.signals import conditions as cond
 from strategies.indicators import IndicatorDef, Resolved, get, resolve
 
@@ -39,13 +39,13 @@ def _lag(x: FloatArray, n: int) -> FloatArray:
     return out
 
 
-def _derived(kind: str, bars: pd.DataFrame, wide: pd.DataFrame, r: Resolved) -> FloatArray:
+def _derived(kind: str, bars: pd.DataFrame, wide: dict[str, FloatArray], r: Resolved) -> FloatArray:
     if kind == "volume_ratio":
         volume = bars["volume"].to_numpy(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             return volume / qi.sma(volume, int(r.params["ma_period"]))
     if kind == "bandwidth":
-        up, mid, lo = (wide[r.columns[k]].to_numpy(float) for k in ("upper", "middle", "lower"))
+        up, mid, lo = (wide[r.columns[k]] for k in ("upper", "middle", "lower"))
         with np.errstate(invalid="ignore", divide="ignore"):
             return (up - lo) / mid
     raise ValueError(f"unknown derived series {kind!r}")
@@ -70,10 +70,11 @@ def evaluate_signal(
     if "session" not in bars.columns:  # session-anchored indicators (VWAP) need the day
         day = pd.to_datetime(bars["session_date"]).to_numpy().astype("datetime64[D]")
         bars = bars.assign(session=day.astype(np.int64))
-    wide = compute_wide(bars, list(r.specs)) if r.specs else pd.DataFrame(index=bars.index)
+    # Plain arrays, not a frame: a frame per signal and symbol cost more than the math.
+    wide = compute_columns(bars, list(r.specs)) if r.specs else {}
 
     def col(role: str) -> FloatArray:
-        return wide[r.columns[role]].to_numpy(float)
+        return wide[r.columns[role]]
 
     if r.derived:
         value = _derived(r.derived, bars, wide, r)
@@ -128,14 +129,14 @@ def evaluate_signal(
 
 
 def _trend_state(
-    d: IndicatorDef, r: Resolved, wide: pd.DataFrame, close: FloatArray, sign: int
+    d: IndicatorDef, r: Resolved, wide: dict[str, FloatArray], close: FloatArray, sign: int
 ) -> BoolArray:
-    lines = [wide[r.columns[k]].to_numpy(float) for k in ("fast", "mid", "slow") if k in r.columns]
+    lines = [wide[r.columns[k]] for k in ("fast", "mid", "slow") if k in r.columns]
     with np.errstate(invalid="ignore"):
         stacked = np.logical_and.reduce(
             [(a > b) if sign > 0 else (a < b) for a, b in itertools.pairwise(lines)]
         )
-        cloud = [wide[r.columns[k]].to_numpy(float) for k in d.above] if d.above else []
+        cloud = [wide[r.columns[k]] for k in d.above] if d.above else []
         if cloud and len(lines) == 2:  # Ichimoku: price beyond the cloud, tenkan beyond kijun
             beyond = np.logical_and.reduce(
                 [(close > c) if sign > 0 else (close < c) for c in cloud]

@@ -20,9 +20,10 @@ reasons as JSON a person can read.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,9 @@ SIGNAL_COLUMNS = [
     "priors_version",
     "reasons",
 ]
+
+
+_NO_BARS = pd.DataFrame(columns=["ts", "open", "high", "low", "close", "volume"])
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,10 @@ class StrategyData:
         object.__setattr__(self, "_by_symbol", split)
         # Evidence per (strategy version, symbol): fitting priors and evaluating read the same.
         object.__setattr__(self, "_evidence", {})
+        # Per symbol and timeframe, what every strategy reads alike: bar times, the trend,
+        # and each distinct (indicator, parameters, condition) signal. Strategies evaluated on
+        # one StrategyData (the signals asset evaluates all of them) compute each once.
+        object.__setattr__(self, "_shared", {})
         # Point-in-time tables split by symbol on first use (see symbol_rows).
         object.__setattr__(self, "_rows", {})
 
@@ -138,10 +146,16 @@ class StrategyData:
         empty = (np.array([], dtype=np.int64), pd.DataFrame())
         return self._rows[table].get(symbol, empty)  # type: ignore[attr-defined]
 
+    def shared(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """Return the value cached under ``key``, computing it once (pure inputs only)."""
+        cache = self._shared  # type: ignore[attr-defined]
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     def symbol_bars(self, symbol: str) -> dict[str, pd.DataFrame]:
         """Return ``symbol``'s bars per timeframe, in time order (empty frames when absent)."""
-        empty = pd.DataFrame(columns=["ts", "open", "high", "low", "close", "volume"])
-        return {tf: parts.get(symbol, empty) for tf, parts in self._by_symbol.items()}
+        return {tf: parts.get(symbol, _NO_BARS) for tf, parts in self._by_symbol.items()}
 
 
 def _ns(ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -265,6 +279,10 @@ def _earnings_values(name: str, data: StrategyData, symbol: str, times: np.ndarr
     return np.where(nxt < np.iinfo(np.int64).max, (nxt - times) / day, np.nan)
 
 
+def _bar_times(data: StrategyData, symbol: str, tf: str, bars: pd.DataFrame) -> np.ndarray:
+    return data.shared((symbol, tf, "ts"), lambda: _ns(bars["ts"]))
+
+
 def _trend(bars: pd.DataFrame) -> np.ndarray:
     close = bars["close"].to_numpy(float)
     with np.errstate(invalid="ignore"):
@@ -272,10 +290,14 @@ def _trend(bars: pd.DataFrame) -> np.ndarray:
 
 
 def _evidence(
-    spec: StrategySpec, data: StrategyData, symbol: str
+    spec: StrategySpec, data: StrategyData, symbol: str, spec_id: str
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """Return per decision bar: the primary bars, and the evidence columns."""
-    key = (spec.spec_id, symbol)
+    """Return per decision bar: the primary bars, and the evidence columns.
+
+    ``spec_id`` is ``spec.spec_id``, passed in: hashing the spec costs more than a symbol's
+    cached evidence lookup.
+    """
+    key = (spec_id, symbol)
     if key not in data._evidence:  # type: ignore[attr-defined]
         data._evidence[key] = _compute_evidence(spec, data, symbol)  # type: ignore[attr-defined]
     return data._evidence[key]  # type: ignore[attr-defined]
@@ -291,7 +313,7 @@ def _compute_evidence(
     base = frames.get(primary)
     if base is None or base.empty:
         return None
-    times = _ns(base["ts"])
+    times = _bar_times(data, symbol, primary, base)
     direction = 1 if spec.entry_conditions.direction == "long" else -1
     evidence: dict[str, np.ndarray] = {}
     values: dict[str, np.ndarray] = {}
@@ -303,12 +325,22 @@ def _compute_evidence(
             evidence[key] = np.full(len(times), np.nan)
             values[key] = np.full(len(times), np.nan)
             continue
-        ev = evaluate_signal(sig.indicator, dict(sig.params), sig.condition, sig.values, bars)
-        tf_times = _ns(bars["ts"])
+        ev = data.shared(
+            (symbol, tf, sig.indicator, json.dumps(sig.params, sort_keys=True), sig.condition,
+             tuple(sig.values) if sig.values is not None else None),
+            lambda sig=sig, bars=bars: evaluate_signal(
+                sig.indicator, dict(sig.params), sig.condition, sig.values, bars
+            ),
+        )
+        tf_times = _bar_times(data, symbol, tf, bars)
         evidence[key] = asof(times, tf_times, ev.fired.astype(float))
         values[key] = asof(times, tf_times, ev.value)
     trends = {
-        tf: asof(times, _ns(b["ts"]), _trend(b))
+        tf: asof(
+            times,
+            _bar_times(data, symbol, tf, b),
+            data.shared((symbol, tf, "trend"), lambda b=b: _trend(b)),
+        )
         for tf, b in frames.items()
         if len(b) and tf in DEFAULT_ALIGNMENT_WEIGHTS
     }
@@ -345,9 +377,10 @@ def fit_strategy_priors(
     end = pd.Timestamp(train_end).tz_convert("UTC").value
     horizon = _horizon(spec)
     evidence, outcomes, regimes = [], [], []
-    for side, symbol in ((s, sym) for s in side_specs(spec) for sym in _universe(s, data)):
+    sides = [(side, side.spec_id) for side in side_specs(spec)]
+    for (side, side_id), symbol in ((s, sym) for s in sides for sym in _universe(s[0], data)):
         direction = 1 if side.entry_conditions.direction == "long" else -1
-        got = _evidence(side, data, symbol)
+        got = _evidence(side, data, symbol, side_id)
         if got is None:
             continue
         base, ev = got
@@ -442,13 +475,14 @@ def evaluate_strategy(
         zip(data.instruments["symbol"], data.instruments["asset_class"], strict=True)
     )
     rows = []
+    sid = spec.spec_id
     for symbol in _universe(spec, data):
-        got = _evidence(spec, data, symbol)
+        got = _evidence(spec, data, symbol, sid)
         if got is None:
             continue
         base, ev = got
-        times = _ns(base["ts"])
-        fired = ev[[c for c in ev.columns if c[0].isdigit()]].to_numpy(float)
+        times = _bar_times(data, symbol, spec.primary_timeframe(), base)
+        fired = np.column_stack([ev[c].to_numpy(float) for c in ev.columns if c[0].isdigit()])
         confluence = np.nan_to_num(fired, nan=0.0) @ weights / weights.sum()
         held = confirmed(confluence >= threshold - 1e-12, delay)
         # A signal is the bar the entry conditions start to hold, not every bar they still do.
@@ -496,7 +530,7 @@ def evaluate_strategy(
             ts = base["ts"].iloc[i]
             rows.append(
                 {
-                    "spec_id": spec.spec_id,
+                    "spec_id": sid,
                     "strategy": spec.strategy_meta.name,
                     "symbol": symbol,
                     "ts": ts,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -261,6 +262,21 @@ def _check_condition(
 
 
 def resolve(indicator: str, params: Mapping[str, Any] | None = None) -> Resolved:
+    """Return the indicator specs and role columns one signal needs (memoized).
+
+    See :func:`_resolve`; a signal is resolved once per symbol and timeframe, so the same
+    few (indicator, parameters) pairs come back thousands of times a run.
+    """
+    key = json.dumps(dict(params or {}), sort_keys=True, default=str)
+    return _resolve_cached(indicator, key)
+
+
+@cache
+def _resolve_cached(indicator: str, params_json: str) -> Resolved:
+    return _resolve(indicator, json.loads(params_json))
+
+
+def _resolve(indicator: str, params: Mapping[str, Any] | None = None) -> Resolved:
     """Return the indicator specs and role columns one signal needs.
 
     Parameters
@@ -330,13 +346,18 @@ def _default_set() -> tuple[IndicatorSpec, ...]:
 
 
 def _with_defaults(function: str, args: Mapping[str, ParamValue]) -> dict[str, ParamValue]:
+    return {**_defaults_of(function), **args}
+
+
+@cache
+def _defaults_of(function: str) -> dict[str, ParamValue]:
+    # inspect.signature costs ~60 us; a signal evaluation asked it several times per symbol.
     sig = inspect.signature(getattr(qi, function))
-    base = {
+    return {
         k: p.default
         for k, p in sig.parameters.items()
         if p.default is not inspect.Parameter.empty and p.default is not None
     }
-    return {**base, **args}
 
 
 def _token(value: ParamValue) -> str:

@@ -136,8 +136,8 @@ def _as_outputs(result: Any) -> tuple[np.ndarray, ...]:
     raise ValueError(f"an indicator must return arrays, got {type(result).__name__}")
 
 
-def compute_wide(bars: pd.DataFrame, specs: Sequence[IndicatorSpec]) -> pd.DataFrame:
-    """Return every spec's outputs on ``bars`` of one symbol, one column per output.
+def compute_columns(bars: pd.DataFrame, specs: Sequence[IndicatorSpec]) -> dict[str, np.ndarray]:
+    """Return every spec's outputs on ``bars`` of one symbol: ``name.output`` -> float64 array.
 
     Parameters
     ----------
@@ -146,18 +146,18 @@ def compute_wide(bars: pd.DataFrame, specs: Sequence[IndicatorSpec]) -> pd.DataF
         (an integer per trading session, for session-anchored indicators).
     specs
         Indicators to compute.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same index as ``bars``; columns ``name.output``, float64, NaN where no value exists.
     """
     columns: dict[str, np.ndarray] = {}
     for spec in specs:
         outputs = _as_outputs(_call(spec, bars))
         for column, values in zip(spec.column_names(), outputs, strict=True):
             columns[column] = np.asarray(values, dtype=np.float64)
-    return pd.DataFrame(columns, index=bars.index)
+    return columns
+
+
+def compute_wide(bars: pd.DataFrame, specs: Sequence[IndicatorSpec]) -> pd.DataFrame:
+    """Return :func:`compute_columns` as a frame on ``bars``' index (NaN where no value)."""
+    return pd.DataFrame(compute_columns(bars, specs), index=bars.index)
 
 
 def warmup_bars(specs: Sequence[IndicatorSpec]) -> int:

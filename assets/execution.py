@@ -9,7 +9,6 @@ snapshots the book and its limit utilization; its checks fail when a limit is ex
 signal batch.
 """
 
-import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ import pandas as pd
 from assets._harvest import WAREHOUSE_POOL
 from execution.alerts import Alerter
 from execution.cycle import CycleInput, CycleReport, run_cycle
+from execution.records import rejection_cause
 from harvest.calendar import trading_days
 from pipelines.resources import BrokerResource, WarehouseResource
 from quant.risk import RiskLimits
@@ -172,7 +172,7 @@ def orders(
                 "qty": d["proposed_qty"],
                 "order_type": "-",
                 "limit_price": None,
-                "status": "rejected: " + _why(d),
+                "status": "rejected: " + rejection_cause(d["reasons"]),
             }
             for d in report.decisions
             if d["outcome"] == "rejected"
@@ -189,11 +189,6 @@ def orders(
             "reconciliation": dg.MetadataValue.json(report.differences),
         }
     )
-
-
-def _why(decision: dict) -> str:
-    reasons = json.loads(decision["reasons"])["reasons"]
-    return reasons[-1]["message"] if reasons else "rejected"
 
 
 LIMITS = RiskLimits()  # account-wide limits the portfolio checks hold the book to

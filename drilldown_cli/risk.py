@@ -83,30 +83,40 @@ def _fmt(value: Any, name: str) -> str:
     return f"{value:.2%}" if value == value else "n/a"
 
 
+def _operator_change(operator, who: str | None, reason: str, *, needs_state: bool) -> None:
+    """Record an operator's change of the trading state (who and when) and print it.
+
+    ``operator(risk, equity, who, when, reason)`` returns the new state and its audit record.
+    """
+    from execution.records import state_row
+    from quant.risk import RiskState
+
+    journal = _journal()
+    row = journal.risk_state()
+    equity_rows = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
+    if needs_state and (row is None or not equity_rows):
+        typer.echo("No trading state recorded yet: nothing to reset.", err=True)
+        raise typer.Exit(1)
+    equity = equity_rows[0]["equity"] if equity_rows else 1.0
+    risk = RiskState.from_record(json.loads(row["details"])) if row else RiskState(equity)
+    who = who or getpass.getuser()
+    now = datetime.now(UTC)
+    new, change = operator(risk, equity, who, now, reason)
+    journal.write({"risk_state": [state_row(change, new, now)]})
+    line = f"{str(change.old).upper()} -> {str(change.new).upper()} by {who} at {now.isoformat()}"
+    log.warning("trading state %s (%s)", line, reason)
+    typer.echo(f"{line} ({reason})")
+
+
 @app.command()
 def reset(
     who: str = typer.Option(None, "--who", help="Who resets (default: the OS user)."),
     reason: str = typer.Option("manual reset", "--reason", help="Why; kept in the record."),
 ) -> None:
     """Lift HALTED (or REDUCING): trading resumes ACTIVE, the day's baseline moves to now."""
-    from execution.records import state_row
-    from quant.risk import RiskState
     from quant.risk import reset as reset_state
 
-    journal = _journal()
-    row = journal.risk_state()
-    equity_rows = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
-    if row is None or not equity_rows:
-        typer.echo("No trading state recorded yet: nothing to reset.", err=True)
-        raise typer.Exit(1)
-    who = who or getpass.getuser()
-    now = datetime.now(UTC)
-    risk = RiskState.from_record(json.loads(row["details"]))
-    new, change = reset_state(risk, equity_rows[0]["equity"], who, now, reason)
-    journal.write({"risk_state": [state_row(change, new, now)]})
-    log.warning("trading state reset by %s at %s: %s -> ACTIVE (%s)", who, now.isoformat(),
-                row["state"], reason)
-    typer.echo(f"{row['state']} -> ACTIVE by {who} at {now.isoformat()} ({reason})")
+    _operator_change(reset_state, who, reason, needs_state=True)
 
 
 @app.command()
@@ -115,21 +125,14 @@ def halt(
     reason: str = typer.Option("manual halt", "--reason", help="Why; kept in the record."),
 ) -> None:
     """Halt new entries now (the manual kill switch); exits still go until a reset."""
-    from execution.records import state_row
-    from quant.risk import RiskState
     from quant.risk import halt as halt_state
 
-    journal = _journal()
-    row = journal.risk_state()
-    equity_rows = journal.rows("equity", "TRUE ORDER BY ts DESC LIMIT 1")
-    baseline = equity_rows[0]["equity"] if equity_rows else 1.0
-    risk = RiskState.from_record(json.loads(row["details"])) if row else RiskState(baseline)
-    who = who or getpass.getuser()
-    now = datetime.now(UTC)
-    new, change = halt_state(risk, who, now, reason)
-    journal.write({"risk_state": [state_row(change, new, now)]})
-    log.warning("trading HALTED by %s at %s (%s)", who, now.isoformat(), reason)
-    typer.echo(f"HALTED by {who} at {now.isoformat()} ({reason})")
+    _operator_change(
+        lambda risk, _equity, who, when, why: halt_state(risk, who, when, why),
+        who,
+        reason,
+        needs_state=False,
+    )
 
 
 def positions(as_json: bool = JSON) -> None:

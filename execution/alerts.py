@@ -16,7 +16,7 @@ from typing import Any
 
 log = logging.getLogger("drilldown.alerts")
 
-KINDS = ("halted", "reconciliation", "rejected", "stop", "broker")
+KINDS = ("halted", "reconciliation", "rejected", "broker")
 
 
 @dataclass

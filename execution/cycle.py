@@ -43,7 +43,7 @@ from execution.reconcile import reconcile
 from execution.records import (
     decision_records,
     finite,
-    first_reason,
+    rejection_cause,
     state_row,
     untradable_record,
 )
@@ -241,7 +241,9 @@ def run_cycle(
 
     refused = [d for d in decisions if d["outcome"] == "rejected"]
     if refused:
-        text = "; ".join(f"{d['symbol']} {d['action']}: {first_reason(d)}" for d in refused[:5])
+        text = "; ".join(
+            f"{d['symbol']} {d['action']}: {rejection_cause(d['reasons'])}" for d in refused[:5]
+        )
         more = f" (+{len(refused) - 5} more)" if len(refused) > 5 else ""
         report.alerts.append(
             alerter.raise_alert(

@@ -165,8 +165,9 @@ def untradable_record(
     }
 
 
-def first_reason(decision: Mapping[str, Any]) -> str:
-    reasons = json.loads(decision["reasons"])["reasons"]
+def rejection_cause(reasons_json: str) -> str:
+    """Return the message of a decision's last reason (a rejection's cause), from its JSON."""
+    reasons = json.loads(reasons_json)["reasons"]
     return reasons[-1]["message"] if reasons else "rejected"
 
 

@@ -7,13 +7,13 @@ Dagster's partition-range tags so every partitioned asset covers the range in a 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
 import pandas as pd
 
+from execution.records import rejection_cause
 from pipelines.definitions import build_definitions
 from pipelines.jobs import execute_signals_job, main_job
 from pipelines.partitions import trading_days
@@ -77,7 +77,6 @@ def summary(wh: Warehouse) -> pd.DataFrame:
     """Return one row per warehouse table: rows, symbols and the time span it covers."""
     from harvest.contracts import RAW_TABLES
     from warehouse.tables import ANALYTICS_TABLES
-    from warehouse.trading import TRADING_TABLES
 
     rows = []
     present = set(wh.tables())
@@ -189,9 +188,7 @@ def paper_session(
         "SELECT decided_at, symbol, side, strategy, reasons FROM trading.decisions "
         "WHERE outcome = 'rejected' ORDER BY decided_at"
     )
-    rejected["reason"] = rejected.pop("reasons").map(
-        lambda r: (json.loads(r)["reasons"] or [{"message": "?"}])[-1]["message"]
-    )
+    rejected["reason"] = rejected.pop("reasons").map(rejection_cause)
     return PaperSession(session, runs, orders, rejected)
 
 

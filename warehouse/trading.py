@@ -237,7 +237,7 @@ ALERTS = Table(
     (
         col("alert_id", "VARCHAR"),
         col("ts", "TIMESTAMPTZ"),
-        col("kind", "VARCHAR", "halted, reconciliation, rejected, stop."),
+        col("kind", "VARCHAR", "halted, reconciliation, rejected (risk gate) or broker (refused)."),
         col("message", "VARCHAR"),
         col("delivered", "VARCHAR", "log, or log+webhook, or the webhook's error."),
     ),

@@ -193,6 +193,7 @@ def test_signals_to_filled_paper_orders_through_the_sdk(world):
 
 def test_a_job_killed_between_send_and_record_neither_duplicates_nor_loses(world):
     sim, wh = world["sim"], world["warehouse"].get()
+    _materialize_signals(world)  # re-running the day's partition replaces it: order-free test
     sim.advance(600)  # ten minutes on: new 5m signals are fresh
     specs = {s.spec_id: s for s in (load_strategy(p) for p in registered_strategies())}
     journal = TradingJournal(Warehouse(wh.path))

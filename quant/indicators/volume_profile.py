@@ -86,10 +86,18 @@ def _histogram_nb(
         if h <= lo or k0 == k1:
             hist[k0] += v
             continue
+        # The last overlapping bin takes what the others left, so the bar's volume is kept
+        # exactly: shares of a tiny (subnormal) volume would otherwise round to nothing.
+        given = 0.0
+        last = -1
         for k in range(k0, k1 + 1):
             overlap = min(h, origin + (k + 1) * width) - max(lo, origin + k * width)
             if overlap > 0.0:
-                hist[k] += v * overlap / (h - lo)
+                part = v * overlap / (h - lo)
+                hist[k] += part
+                given += part
+                last = k
+        hist[last if last >= 0 else k0] += v - given
     return hist
 
 

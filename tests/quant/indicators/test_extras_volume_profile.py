@@ -120,6 +120,13 @@ def test_value_area_contains_the_requested_share() -> None:
         assert vp.val <= vp.poc <= vp.vah
 
 
+def test_a_tiny_volume_is_not_lost_when_spread_over_bins() -> None:
+    # Found by the property test below: halves of the smallest subnormal round to zero.
+    vp = volume_profile([2.0], [1.0], [5e-324], n_bins=2)
+    assert vp.volume.sum() == 5e-324
+    assert vp.val <= vp.poc <= vp.vah
+
+
 def test_no_volume_gives_nan_levels() -> None:
     vp = volume_profile([2.0, 3.0], [1.0, 2.0], [0.0, 0.0])
     assert np.isnan([vp.poc, vp.vah, vp.val]).all()
